@@ -1,0 +1,504 @@
+"""End-to-end check that notebook 01's sparsity explorer works for a learner in a real browser.
+
+The widget tests that run without a browser set ``slider.value`` from Python; they cannot notice a
+widget that renders nothing, a slider whose front-end never syncs, or a figure that is appended
+instead of replaced. This test starts a private JupyterLab, opens the notebook in headless Chromium,
+runs every cell from the Run menu, moves the sparsity slider with the keyboard and asserts that the
+figure was redrawn and that no cell shows a traceback.
+
+Widget contract relied on (``tl.widgets.intro_explorer()``): a ``FloatSlider`` with CSS class
+``toy-sparsity`` (``continuous_update=False``) and an ``Output`` with CSS class ``toy-figure`` that
+holds exactly one inline matplotlib PNG, redrawn with ``clear_output(wait=True)`` after each retrain.
+
+Set ``TOY_BROWSER_NOTEBOOK`` to drive another notebook (relative to the repository root, or an
+absolute path; one outside the repository makes JupyterLab serve that notebook's folder instead).
+Screenshots land in ``test-artifacts/`` (gitignored) so a failure can be looked at afterwards.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = "notebooks/01_superposition_at_a_glance.ipynb"
+ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+INSTALL_HINT = (
+    "install it with `apt-get install -y chromium` (gives /usr/bin/chromium) and "
+    "`pip install playwright` (no `playwright install` needed: the system Chromium is used)"
+)
+
+# Every wait below is bounded by one of these (seconds), so a broken page fails instead of hanging.
+SERVER_START_TIMEOUT = 60.0
+SERVER_STOP_TIMEOUT = 10.0
+PAGE_LOAD_TIMEOUT = 45.0
+RUN_ALL_TIMEOUT = 60.0
+REDRAW_TIMEOUT = 20.0
+DEFAULT_ACTION_TIMEOUT = 15.0
+
+# JupyterLab user settings written into the private settings dir. Autosave off: running the cells
+# must never write outputs back into the committed notebook. Windowing off: every cell stays in the
+# DOM, so the prompt and error checks see all of them. No update or news checks: no network here.
+LAB_SETTINGS: dict[str, dict[str, Any]] = {
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification": {
+        "checkForUpdates": False,
+        "fetchNews": "false",
+    },
+}
+
+SLIDER = ".toy-sparsity"
+SLIDER_HANDLE = f"{SLIDER} .noUi-handle"
+SLIDER_READOUT = f"{SLIDER} .widget-readout"
+FIGURE_IMG = ".toy-figure img"
+KERNEL_INDICATOR = ".jp-Notebook-ExecutionIndicator"
+# JupyterLab 4 renders both stderr streams and `error` outputs (tracebacks) as stderr-typed
+# output areas; warnings are stderr too, so a traceback is told apart by its text.
+STDERR_OUTPUT = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+ERROR_PATTERN = r"Traceback|^\w*(Error|Exception)\b"  # used as a Python and a JavaScript regex
+ERROR_TEXT = re.compile(ERROR_PATTERN, re.MULTILINE)
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass(frozen=True)
+class LabServer:
+    """A running private JupyterLab: where it listens and how to log in."""
+
+    base_url: str
+    token: str
+    root_dir: Path
+    log_path: Path
+
+
+def _missing_browser_reason() -> str | None:
+    """Say what is missing to drive a browser, or None when everything is there."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Python package `playwright` is not installed"
+    if not CHROMIUM.is_file() or not os.access(CHROMIUM, os.X_OK):
+        return f"{CHROMIUM} is missing"
+    return None
+
+
+def _require_browser() -> None:
+    """Skip on a developer machine without a browser, but fail in CI, where a skip would hide it."""
+    reason = _missing_browser_reason()
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {reason}: {INSTALL_HINT}", pytrace=False)
+    pytest.skip(f"browser test needs Chromium and Playwright: {reason}; {INSTALL_HINT}")
+
+
+def _notebook_location() -> tuple[Path, str]:
+    """Return (JupyterLab root dir, notebook path relative to it as a URL path)."""
+    path = Path(os.environ.get("TOY_BROWSER_NOTEBOOK", NOTEBOOK))
+    path = (path if path.is_absolute() else REPO_ROOT / path).resolve()
+    if not path.is_file():
+        pytest.fail(f"notebook {path} does not exist", pytrace=False)
+    root = REPO_ROOT if path.is_relative_to(REPO_ROOT) else path.parent
+    return root, path.relative_to(root).as_posix()
+
+
+def _free_port() -> int:
+    """Ask the OS for a free port (a tiny race with other processes is acceptable for a test)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _log_tail(log_path: Path, n_lines: int = 40) -> str:
+    """Last lines of the server log, to put into failure messages."""
+    try:
+        lines = log_path.read_text(errors="replace").splitlines()
+    except OSError as exc:
+        return f"<no server log: {exc}>"
+    return "\n".join(lines[-n_lines:])
+
+
+def _write_lab_settings(settings_dir: Path) -> None:
+    """Write LAB_SETTINGS as JupyterLab user settings files."""
+    for plugin, values in LAB_SETTINGS.items():
+        target = settings_dir / f"{plugin}.jupyterlab-settings"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(values))
+
+
+def _wait_until_answering(server: LabServer, proc: subprocess.Popen[bytes]) -> None:
+    """Poll the REST API until the server answers; fail with the log tail if it dies or stalls."""
+    url = f"{server.base_url}/api/status?token={server.token}"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    last_error = "no attempt yet"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(
+                f"JupyterLab exited with code {proc.returncode} before answering.\n"
+                f"Server log tail:\n{_log_tail(server.log_path)}",
+                pytrace=False,
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+                last_error = f"HTTP {response.status}"
+        except (urllib.error.URLError, OSError) as exc:
+            last_error = repr(exc)
+        time.sleep(0.25)
+    pytest.fail(
+        f"JupyterLab did not answer {server.base_url} within {SERVER_START_TIMEOUT:.0f} s "
+        f"(last error: {last_error}).\nServer log tail:\n{_log_tail(server.log_path)}",
+        pytrace=False,
+    )
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the server by its pid (terminate, then kill), then any kernel left in its session."""
+    if proc.poll() is None:
+        proc.terminate()  # SIGTERM: jupyter_server shuts its kernels down cleanly
+        try:
+            proc.wait(timeout=SERVER_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=SERVER_STOP_TIMEOUT)
+    # The server was started as the leader of its own process group, so this reaches only kernels
+    # it spawned and failed to reap; normally the group is already empty.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def lab_server(tmp_path: Path) -> Iterator[LabServer]:
+    """A private JupyterLab on a random port and token, with throwaway config/settings dirs."""
+    _require_browser()
+    root_dir, _ = _notebook_location()
+    jupyter_dir = tmp_path / "jupyter"
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(jupyter_dir / "config"),
+        "JUPYTER_RUNTIME_DIR": str(jupyter_dir / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(jupyter_dir / "lab-settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(jupyter_dir / "lab-workspaces"),
+        # Let the kernel import toy_lib from the checkout even if it is not pip-installed.
+        "PYTHONPATH": os.pathsep.join(
+            p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
+        ),
+    }
+    for key in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_WORKSPACES_DIR"):
+        Path(env[key]).mkdir(parents=True, exist_ok=True)
+    _write_lab_settings(Path(env["JUPYTERLAB_SETTINGS_DIR"]))
+
+    port = _free_port()
+    server = LabServer(
+        base_url=f"http://127.0.0.1:{port}",
+        token=secrets.token_hex(24),
+        root_dir=root_dir,
+        log_path=tmp_path / "jupyterlab.log",
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--allow-root",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={root_dir}",
+        f"--IdentityProvider.token={server.token}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        # An absolute checkpoint dir keeps JupyterLab from creating notebooks/.ipynb_checkpoints.
+        f"--FileCheckpoints.checkpoint_dir={jupyter_dir / 'checkpoints'}",
+    ]
+    with server.log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=root_dir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            _wait_until_answering(server, proc)
+            yield server
+        finally:
+            _stop(proc)
+
+
+def _fail(page: Page, message: str, server: LabServer | None = None) -> None:
+    """Fail with a screenshot of the page (and the server log tail) for whoever reads the report."""
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    shot = ARTIFACTS_DIR / "browser-failure.png"
+    try:
+        page.screenshot(path=str(shot), timeout=5_000)
+        message += f"\nScreenshot of the page: {shot}"
+    except Exception as exc:  # the page itself may be what broke
+        message += f"\n(no screenshot: {exc!r})"
+    if server is not None:
+        message += f"\nServer log tail:\n{_log_tail(server.log_path)}"
+    pytest.fail(message, pytrace=False)
+
+
+def _wait_js(
+    page: Page, expression: str, arg: Any, timeout_s: float, what: str | Callable[[], str]
+) -> None:
+    """Wait for a JS predicate with a bounded timeout and a message saying what never happened.
+
+    ``what`` may be a callable so the message describes the page at the moment of failure.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(expression, arg=arg, timeout=timeout_s * 1000, polling=100)
+    except PlaywrightTimeout:
+        description = what() if callable(what) else what
+        _fail(page, f"timed out after {timeout_s:.0f} s waiting for {description}")
+
+
+def _kernel_status(page: Page) -> str | None:
+    """The notebook toolbar's kernel status ('idle', 'busy', ...), or None when not shown."""
+    return page.eval_on_selector_all(
+        KERNEL_INDICATOR, "els => els.length ? els[0].getAttribute('data-status') : null"
+    )
+
+
+def _open_notebook(page: Page, server: LabServer, rel_path: str) -> None:
+    """Open the notebook and wait for its kernel, accepting a kernel-selection dialog if shown."""
+    page.goto(
+        f"{server.base_url}/lab/tree/{rel_path}?token={server.token}",
+        timeout=PAGE_LOAD_TIMEOUT * 1000,
+    )
+    # Either the kernel comes up by itself (the notebook names its kernelspec) or JupyterLab asks
+    # which kernel to use; accept the default it proposes.
+    _wait_js(
+        page,
+        """([indicator]) => {
+            const status = document.querySelector(indicator)?.getAttribute('data-status');
+            return status === 'idle' || document.querySelector('.jp-Dialog') !== null;
+        }""",
+        [KERNEL_INDICATOR],
+        PAGE_LOAD_TIMEOUT,
+        f"the notebook {rel_path} to open with an idle kernel (or a kernel dialog)",
+    )
+    _dismiss_dialogs(page)
+    _wait_js(
+        page,
+        "([indicator]) => document.querySelector(indicator)?.getAttribute('data-status') === 'idle'",
+        [KERNEL_INDICATOR],
+        PAGE_LOAD_TIMEOUT,
+        "the kernel to become idle after opening the notebook",
+    )
+
+
+def _dismiss_dialogs(page: Page) -> None:
+    """Accept any modal dialog (kernel selection, 'restart kernel?'): default choice, bounded."""
+    for _ in range(3):
+        dialog = page.locator(".jp-Dialog")
+        if dialog.count() == 0:
+            return
+        dialog.locator(".jp-Dialog-button.jp-mod-accept").first.click()
+        dialog.first.wait_for(state="detached", timeout=DEFAULT_ACTION_TIMEOUT * 1000)
+
+
+def _run_all_cells(page: Page, server: LabServer) -> None:
+    """Run > Run All Cells from the menu bar, then wait until every code cell has run."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    _dismiss_dialogs(page)
+    # Done when every non-empty code cell shows an execution count ("[7]:", not "[*]:" or "[ ]:";
+    # JupyterLab never numbers an empty cell) and the kernel is idle again. A traceback ends the
+    # wait early: the run stops there and the later cells would never be numbered.
+    _wait_js(
+        page,
+        """([indicator, stderr, errorPattern]) => {
+            const error = new RegExp(errorPattern, 'm');
+            if ([...document.querySelectorAll(stderr)].some(o => error.test(o.innerText))) {
+                return true;
+            }
+            const code = cell => [...cell.querySelectorAll('.cm-line')].map(line => {
+                const copy = line.cloneNode(true);
+                copy.querySelectorAll('.cm-placeholder').forEach(p => p.remove());
+                return copy.textContent;
+            }).join('').trim();
+            const cells = [...document.querySelectorAll('.jp-CodeCell')].filter(c => code(c));
+            const numbered = cells.every(c => /^\\[\\d+\\]:$/.test(
+                c.querySelector('.jp-InputPrompt')?.textContent.trim() ?? ''));
+            const idle = document.querySelector(indicator)?.getAttribute('data-status') === 'idle';
+            return cells.length > 0 && numbered && idle;
+        }""",
+        [KERNEL_INDICATOR, STDERR_OUTPUT, ERROR_PATTERN],
+        RUN_ALL_TIMEOUT,
+        lambda: (
+            "Run All Cells to finish (every code cell numbered, kernel idle); "
+            f"prompts now: {_prompts(page)}, kernel: {_kernel_status(page)}"
+        ),
+    )
+    errors = _error_outputs(page)
+    if errors:
+        _fail(page, "cells show error output after Run All:\n" + "\n---\n".join(errors), server)
+
+
+def _prompts(page: Page) -> list[str]:
+    """The code cells' input prompts, for failure messages."""
+    return page.eval_on_selector_all(
+        ".jp-CodeCell .jp-InputPrompt", "els => els.map(e => e.textContent.trim())"
+    )
+
+
+def _error_outputs(page: Page) -> list[str]:
+    """Text of every output area that shows a traceback or an exception line."""
+    texts: list[str] = page.eval_on_selector_all(STDERR_OUTPUT, "els => els.map(e => e.innerText)")
+    return [text for text in texts if ERROR_TEXT.search(text)]
+
+
+def _figure_png(page: Page) -> bytes:
+    """PNG bytes of the single figure in the explorer's Output (exactly one: replaced, not added)."""
+    sources: list[str] = page.eval_on_selector_all(FIGURE_IMG, "els => els.map(e => e.src)")
+    if len(sources) != 1:
+        _fail(page, f"expected exactly one <img> in .toy-figure, found {len(sources)}")
+    prefix = "data:image/png;base64,"
+    if not sources[0].startswith(prefix):
+        _fail(page, f".toy-figure <img> is not an inline PNG: {sources[0][:60]!r}")
+    return base64.b64decode(sources[0][len(prefix) :])
+
+
+def _screenshot(page: Page, name: str) -> Path:
+    """Save a screenshot into test-artifacts/ and print where, so CI logs point at it."""
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    path = ARTIFACTS_DIR / name
+    page.screenshot(path=str(path))
+    print(f"screenshot: {path}")
+    return path
+
+
+def test_sparsity_slider_redraws_figure(lab_server: LabServer, tmp_path: Path) -> None:
+    """Run the notebook in JupyterLab, move the sparsity slider, and see the figure change."""
+    from playwright.sync_api import sync_playwright
+
+    _, rel_path = _notebook_location()
+    stem = Path(rel_path).stem
+    user_data_dir = tmp_path / "chromium-profile"
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(user_data_dir),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
+        try:
+            context.set_default_timeout(DEFAULT_ACTION_TIMEOUT * 1000)
+            page = context.pages[0] if context.pages else context.new_page()
+            console_errors: list[str] = []
+            page.on(
+                "console", lambda m: console_errors.append(m.text) if m.type == "error" else None
+            )
+
+            _open_notebook(page, lab_server, rel_path)
+            _run_all_cells(page, lab_server)
+
+            _wait_js(
+                page,
+                "([slider, img]) => document.querySelector(slider) && document.querySelector(img)",
+                [SLIDER_HANDLE, FIGURE_IMG],
+                REDRAW_TIMEOUT,
+                lambda: (
+                    f"the explorer widget to render ({SLIDER_HANDLE} and {FIGURE_IMG}); "
+                    f"browser console errors: {console_errors[-5:]}"
+                ),
+            )
+            page.locator(SLIDER).first.scroll_into_view_if_needed()
+            before_value = page.locator(SLIDER_READOUT).first.inner_text().strip()
+            before_png = _figure_png(page)
+            before_shot = _screenshot(page, f"browser-{stem}-before.png")
+
+            # Keyboard on the noUiSlider handle: End jumps to the maximum (Home to the minimum if
+            # already there). noUiSlider fires 'change' once per key, which is what a
+            # continuous_update=False FloatSlider syncs on, so this is exactly one retrain.
+            handle = page.locator(SLIDER_HANDLE).first
+            at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+            handle.focus()
+            handle.press("Home" if at_max else "End")
+
+            _wait_js(
+                page,
+                "([readout, before]) => document.querySelector(readout)?.innerText.trim() !== before",
+                [SLIDER_READOUT, before_value],
+                REDRAW_TIMEOUT,
+                f"the sparsity readout to change from {before_value!r} after the key press",
+            )
+            after_value = page.locator(SLIDER_READOUT).first.inner_text().strip()
+            before_src = "data:image/png;base64," + base64.b64encode(before_png).decode()
+            _wait_js(
+                page,
+                """([img, before]) => {
+                    const imgs = document.querySelectorAll(img);
+                    return imgs.length === 1 && imgs[0].src !== before;
+                }""",
+                [FIGURE_IMG, before_src],
+                REDRAW_TIMEOUT,
+                lambda: (
+                    f"the figure to be redrawn after moving sparsity {before_value} -> "
+                    f"{after_value}; browser console errors: {console_errors[-5:]}"
+                ),
+            )
+            _wait_js(
+                page,
+                "([indicator]) => document.querySelector(indicator)?.getAttribute('data-status')"
+                " === 'idle'",
+                [KERNEL_INDICATOR],
+                REDRAW_TIMEOUT,
+                "the kernel to be idle again after the retrain",
+            )
+            after_png = _figure_png(page)
+            after_shot = _screenshot(page, f"browser-{stem}-after.png")
+
+            assert after_png != before_png, "figure PNG unchanged after moving the slider"
+            errors = _error_outputs(page)
+            assert not errors, "error output after moving the slider:\n" + "\n---\n".join(errors)
+            print(
+                f"sparsity {before_value} -> {after_value}; figure redrawn "
+                f"({len(before_png)} -> {len(after_png)} PNG bytes); "
+                f"screenshots: {before_shot}, {after_shot}"
+            )
+        finally:
+            context.close()
+    # The profile can hold a few MB of cache; tmp_path would keep it for pytest's last 3 runs.
+    shutil.rmtree(user_data_dir, ignore_errors=True)

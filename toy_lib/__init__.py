@@ -1,0 +1,59 @@
+"""toy_lib: helpers for the superposition course (Toy Models of Superposition, Elhage et al. 2022).
+
+Typical use::
+
+    import toy_lib as tl
+    cfg = tl.Config(n_features=5, n_hidden=2, n_instances=3, feature_probability=[1.0, 0.2, 0.1],
+                    importance=tl.decaying_importance(5, 0.9))
+    model = tl.ToyModel(cfg, output="relu")
+    history = tl.train(model, seed=0)
+    tl.feature_norms(model.W)
+"""
+
+from . import metrics, plots, widgets
+from .config import Config, decaying_importance, density_from_sparsity
+from .data import generate_batch
+from .metrics import (
+    cosine_similarity,
+    dimensions_per_feature,
+    feature_dimensionality,
+    feature_norms,
+    represented,
+    superposition,
+)
+from .models import ToyModel
+from .train import (
+    BestOf,
+    History,
+    TrainingDiverged,
+    evaluate_loss,
+    lr_schedule,
+    train,
+    train_best_of,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BestOf",
+    "Config",
+    "History",
+    "ToyModel",
+    "TrainingDiverged",
+    "cosine_similarity",
+    "decaying_importance",
+    "density_from_sparsity",
+    "dimensions_per_feature",
+    "evaluate_loss",
+    "feature_dimensionality",
+    "feature_norms",
+    "generate_batch",
+    "lr_schedule",
+    "metrics",
+    "plots",
+    "represented",
+    "superposition",
+    "train",
+    "train_best_of",
+    "widgets",
+]

@@ -1,0 +1,79 @@
+"""Geometry of trained weights: how strongly each feature is represented and how it shares space.
+
+Every function takes ``W`` of shape ``(..., hidden, features)`` (e.g. ``(instances, hidden,
+features)``), reads it without modifying it, and returns tensors with the same leading dimensions.
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = [
+    "feature_norms",
+    "superposition",
+    "dimensions_per_feature",
+    "feature_dimensionality",
+    "represented",
+    "cosine_similarity",
+]
+
+_EPS = 1e-8
+
+
+def _as_weights(W: torch.Tensor) -> torch.Tensor:
+    W = torch.as_tensor(W)
+    if W.dim() < 2:
+        raise ValueError(f"W has shape {tuple(W.shape)}: it must be (..., hidden, features)")
+    return W.detach().float()
+
+
+def feature_norms(W: torch.Tensor) -> torch.Tensor:
+    """``||W_i||``: ``(..., features)``. About 1 for a represented feature, about 0 for a dropped one."""
+    return _as_weights(W).norm(dim=-2)
+
+
+def _overlaps(W: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Norms ``(..., features)`` and ``M[i, j] = Ŵ_i · W_j``: ``(..., features, features)``.
+
+    A feature of (numerically) zero norm has no direction; its row of ``M`` is zero.
+    """
+    norms = W.norm(dim=-2)
+    W_hat = W / norms.clamp_min(_EPS).unsqueeze(-2)
+    return norms, W_hat.transpose(-1, -2) @ W
+
+
+def superposition(W: torch.Tensor) -> torch.Tensor:
+    """``Σ_{j≠i} (Ŵ_i · W_j)²``: ``(..., features)``; 0 when feature i is orthogonal to all others."""
+    W = _as_weights(W)
+    _, M = _overlaps(W)
+    return (M**2).sum(-1) - torch.diagonal(M, dim1=-2, dim2=-1) ** 2
+
+
+def dimensions_per_feature(W: torch.Tensor) -> torch.Tensor:
+    """``D* = m / ||W||_F²``: ``(...)``. 1 when each feature has its own dimension, 1/2 for antipodal pairs."""
+    W = _as_weights(W)
+    return W.shape[-2] / (W**2).sum((-2, -1)).clamp_min(_EPS)
+
+
+def feature_dimensionality(W: torch.Tensor) -> torch.Tensor:
+    """``D_i = ||W_i||² / Σ_j (Ŵ_i · W_j)²`` (``j = i`` included): ``(..., features)``.
+
+    The fraction of a dimension feature i gets: 1 dedicated, 1/2 in an antipodal pair, 2/5 in a
+    pentagon. A feature with zero norm gets 0.
+    """
+    W = _as_weights(W)
+    norms, M = _overlaps(W)
+    denom = (M**2).sum(-1)
+    return torch.where(norms > _EPS, norms**2 / denom.clamp_min(_EPS**2), torch.zeros_like(norms))
+
+
+def represented(W: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
+    """Boolean ``(..., features)``: ``||W_i|| > threshold`` (the paper's "represented" features)."""
+    return feature_norms(W) > threshold
+
+
+def cosine_similarity(W: torch.Tensor) -> torch.Tensor:
+    """``Ŵ_i · Ŵ_j``: ``(..., features, features)``; rows of zero-norm features are zero."""
+    W = _as_weights(W)
+    W_hat = W / W.norm(dim=-2).clamp_min(_EPS).unsqueeze(-2)
+    return W_hat.transpose(-1, -2) @ W_hat

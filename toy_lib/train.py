@@ -1,0 +1,404 @@
+"""Training: AdamW on the paper's loss, for every instance at once, with a fast fused CPU engine.
+
+Two engines compute the same thing:
+
+- ``"numba"``: the fused CPU kernel in :mod:`toy_lib._kernels` (data, forward, analytic backward and
+  AdamW compiled into one loop). The default on CPU.
+- ``"torch"``: the same analytic gradients with batched torch matmuls and an in-place AdamW. Runs on
+  any device (e.g. a Colab GPU).
+
+They draw different random numbers, so their weights differ run to run, but not in distribution.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from . import _kernels
+from .config import Config
+from .data import generate_batch
+from .models import ToyModel
+
+__all__ = [
+    "History",
+    "TrainingDiverged",
+    "evaluate_loss",
+    "lr_schedule",
+    "train",
+    "train_best_of",
+    "SCHEDULES",
+    "ENGINES",
+]
+
+SCHEDULES = ("constant", "linear", "cosine")
+ENGINES = ("auto", "numba", "torch")
+Engine = Literal["auto", "numba", "torch"]
+# Split a run into about this many kernel calls: enough for a smooth progress bar, too few to cost.
+_PROGRESS_TICKS = 50
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite."""
+
+
+@dataclass
+class History:
+    """What :func:`train` recorded.
+
+    Attributes:
+        loss: ``(steps, instances)`` mean batch loss of every step (the paper's loss, summed over
+            features and averaged over the batch).
+        snapshot_steps: ``(snapshots,)`` step after which each snapshot was taken (0 = initial).
+        snapshot_W: ``(snapshots, instances, hidden, features)`` copies of ``W``.
+        snapshot_b: ``(snapshots, instances, features)`` copies of ``b``.
+        seconds: wall-clock training time.
+    """
+
+    loss: torch.Tensor
+    snapshot_steps: torch.Tensor = field(default_factory=lambda: torch.zeros(0, dtype=torch.long))
+    snapshot_W: torch.Tensor | None = None
+    snapshot_b: torch.Tensor | None = None
+    seconds: float = 0.0
+
+    @property
+    def final_loss(self) -> torch.Tensor:
+        """``(instances,)`` mean batch loss over the last 1% of steps (at least one step)."""
+        tail = max(1, self.loss.shape[0] // 100)
+        return self.loss[-tail:].mean(0)
+
+
+def lr_schedule(
+    lr: float, steps: int, schedule: str = "constant", warmup_steps: int = 0
+) -> np.ndarray:
+    """Learning rate of every step: ``(steps,)`` float32.
+
+    ``schedule`` is ``"constant"``, ``"linear"`` (decay to 0) or ``"cosine"`` (decay to 0), after an
+    optional linear warm-up over ``warmup_steps``.
+    """
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule={schedule!r} is not allowed: choose one of {SCHEDULES}")
+    if (
+        isinstance(warmup_steps, bool)
+        or not isinstance(warmup_steps, int)
+        or not 0 <= warmup_steps < steps
+    ):
+        raise ValueError(
+            f"warmup_steps={warmup_steps!r} is not allowed: it must be an integer in [0, steps={steps})"
+        )
+    t = np.arange(steps, dtype=np.float64)
+    decay_t = np.clip((t - warmup_steps) / max(1, steps - warmup_steps), 0.0, 1.0)
+    shape = {
+        "constant": np.ones_like(decay_t),
+        "linear": 1.0 - decay_t,
+        "cosine": 0.5 * (1.0 + np.cos(np.pi * decay_t)),
+    }[schedule]
+    warm = np.minimum(1.0, (t + 1) / warmup_steps) if warmup_steps else 1.0
+    return (lr * shape * warm).astype(np.float32)
+
+
+def _check_positive_int(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{name}={value!r} is not allowed: it must be an integer >= 1")
+
+
+def _check_number(name: str, value: object, low: float, high: float, *, low_open: bool) -> None:
+    ok = isinstance(value, int | float | np.floating) and not isinstance(value, bool)
+    ok = (
+        ok and math.isfinite(value) and (value > low if low_open else value >= low) and value < high
+    )
+    if not ok:
+        bracket = "(" if low_open else "["
+        raise ValueError(
+            f"{name}={value!r} is not allowed: it must be a number in {bracket}{low}, {high})"
+        )
+
+
+def _snapshot_schedule(snapshot_every: int | Sequence[int] | None, steps: int) -> list[int]:
+    if snapshot_every is None:
+        return []
+    if isinstance(snapshot_every, int | np.integer) and not isinstance(snapshot_every, bool):
+        _check_positive_int("snapshot_every", snapshot_every)
+        return list(range(0, steps + 1, int(snapshot_every)))
+    try:
+        points = sorted({int(s) for s in snapshot_every})
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"snapshot_every={snapshot_every!r} is not allowed: give an interval or a list of steps"
+        ) from exc
+    if points and (points[0] < 0 or points[-1] > steps):
+        raise ValueError(
+            f"snapshot_every={snapshot_every!r} is not allowed: snapshot steps must lie in [0, steps={steps}]"
+        )
+    return points
+
+
+def _resolve_engine(engine: str, device: torch.device) -> str:
+    if engine not in ENGINES:
+        raise ValueError(f"engine={engine!r} is not allowed: choose one of {ENGINES}")
+    if engine == "auto":
+        return "numba" if device.type == "cpu" else "torch"
+    if engine == "numba" and device.type != "cpu":
+        raise ValueError(
+            f"engine='numba' runs on the CPU only; the model is on {device}: use engine='torch'"
+        )
+    return engine
+
+
+class _NumbaState:
+    """The kernel's float32 numpy copies of the parameters and AdamW moments."""
+
+    def __init__(self, model: ToyModel) -> None:
+        self.W = model.W.detach().cpu().numpy().astype(np.float32, copy=True)
+        self.b = model.b.detach().cpu().numpy().astype(np.float32, copy=True)
+        self.imp = model.importance.cpu().numpy().astype(np.float32)
+        self.prob = model.feature_probability.cpu().numpy().astype(np.float32)
+        self.mW, self.vW = np.zeros_like(self.W), np.zeros_like(self.W)
+        self.mb, self.vb = np.zeros_like(self.b), np.zeros_like(self.b)
+
+    def run(
+        self, lrs: np.ndarray, t0: int, seed: int, batch_size: int, relu: bool, hp: dict
+    ) -> np.ndarray:
+        loss = np.empty((len(lrs), self.W.shape[0]), dtype=np.float32)
+        _kernels.train_chunk(
+            self.W, self.b, self.imp, self.prob, self.mW, self.vW, self.mb, self.vb,
+            lrs, t0, seed, batch_size, relu,
+            np.float32(hp["beta1"]), np.float32(hp["beta2"]), np.float32(hp["eps"]),
+            np.float32(hp["weight_decay"]), loss,
+        )  # fmt: skip
+        return loss
+
+    def params(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.from_numpy(self.W.copy()), torch.from_numpy(self.b.copy())
+
+
+class _TorchState:
+    """Analytic gradients with batched matmuls and an in-place AdamW, on the model's device."""
+
+    def __init__(self, model: ToyModel) -> None:
+        self.W = model.W.detach().clone()
+        self.b = model.b.detach().clone()
+        self.imp = model.importance.unsqueeze(1)
+        self.prob = model.feature_probability
+        self.mW, self.vW = torch.zeros_like(self.W), torch.zeros_like(self.W)
+        self.mb, self.vb = torch.zeros_like(self.b), torch.zeros_like(self.b)
+        self.generator: torch.Generator | None = None
+
+    def run(
+        self, lrs: np.ndarray, t0: int, seed: int, batch_size: int, relu: bool, hp: dict
+    ) -> np.ndarray:
+        if self.generator is None:
+            self.generator = torch.Generator(device=self.W.device).manual_seed(seed)
+        losses = torch.empty(len(lrs), self.W.shape[0], device=self.W.device)
+        for s, lr in enumerate(lrs.tolist()):
+            x = generate_batch(self.prob, batch_size, generator=self.generator)
+            loss, gW, gb = analytic_grads(self.W, self.b, self.imp, x, relu)
+            losses[s] = loss
+            t = t0 + s + 1
+            for p, g, m, v in ((self.W, gW, self.mW, self.vW), (self.b, gb, self.mb, self.vb)):
+                p.mul_(1 - lr * hp["weight_decay"])
+                m.mul_(hp["beta1"]).add_(g, alpha=1 - hp["beta1"])
+                v.mul_(hp["beta2"]).addcmul_(g, g, value=1 - hp["beta2"])
+                denom = (v / (1 - hp["beta2"] ** t)).sqrt_().add_(hp["eps"])
+                p.addcdiv_(m, denom, value=-lr / (1 - hp["beta1"] ** t))
+        return losses.cpu().numpy()
+
+    def params(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.W.clone(), self.b.clone()
+
+
+def analytic_grads(
+    W: torch.Tensor, b: torch.Tensor, imp: torch.Tensor, x: torch.Tensor, relu: bool
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Loss and its gradient for a batch, without autograd.
+
+    Shapes: ``W (instances, hidden, features)``, ``b (instances, features)``, ``imp (instances, 1,
+    features)``, ``x (instances, batch, features)``. Returns ``loss (instances,)``, ``gW`` like ``W``,
+    ``gb`` like ``b``.
+    """
+    h = torch.bmm(x, W.transpose(1, 2))
+    z = torch.baddbmm(b.unsqueeze(1), h, W)
+    y = torch.relu(z) if relu else z
+    r = y - x
+    loss = (imp * r * r).sum(-1).mean(-1)
+    d = (2.0 / x.shape[1]) * imp * r
+    if relu:
+        d = d * (z > 0)
+    g = torch.bmm(d, W.transpose(1, 2))
+    gW = torch.bmm(h.transpose(1, 2), d) + torch.bmm(g.transpose(1, 2), x)
+    return loss, gW, d.sum(1)
+
+
+def train(
+    model: ToyModel,
+    *,
+    steps: int = 10_000,
+    batch_size: int = 1024,
+    lr: float = 1e-3,
+    schedule: str = "constant",
+    warmup_steps: int = 0,
+    weight_decay: float = 0.01,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    seed: int = 0,
+    progress: bool | None = None,
+    snapshot_every: int | Sequence[int] | None = None,
+    engine: Engine = "auto",
+) -> History:
+    """Train every instance of ``model`` in place with AdamW on the paper's loss.
+
+    The defaults are the authors' Colab: AdamW (PyTorch's default weight decay 0.01), lr 1e-3,
+    constant schedule, batch 1024, 10,000 steps. Pass ``weight_decay=0`` for plain Adam (ARENA's choice).
+
+    Args:
+        seed: seeds the data stream (the initial weights come from the model's own seed).
+        progress: ``True`` always shows a tqdm bar, ``False`` never, ``None`` shows one only when the
+            run is still going after two seconds.
+        snapshot_every: an interval, or a list of steps, at which to copy ``W`` and ``b`` into the
+            history (step 0 is the initialisation).
+        engine: ``"numba"`` (fused CPU kernel), ``"torch"`` (any device) or ``"auto"``.
+
+    Raises:
+        ValueError: an argument out of range (the message says which and what is allowed).
+        TrainingDiverged: the loss became NaN or infinite (usually the learning rate is too high).
+    """
+    _check_positive_int("steps", steps)
+    _check_positive_int("batch_size", batch_size)
+    _check_number("lr", lr, 0.0, math.inf, low_open=True)
+    _check_number("weight_decay", weight_decay, 0.0, math.inf, low_open=False)
+    _check_number("eps", eps, 0.0, math.inf, low_open=True)
+    if len(betas) != 2:
+        raise ValueError(f"betas={betas!r} is not allowed: it must be two numbers in [0, 1)")
+    for name, beta in zip(("betas[0]", "betas[1]"), betas, strict=True):
+        _check_number(name, beta, 0.0, 1.0, low_open=False)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed={seed!r} is not allowed: it must be an integer >= 0")
+    lrs = lr_schedule(lr, steps, schedule, warmup_steps)
+    snaps = _snapshot_schedule(snapshot_every, steps)
+    engine = _resolve_engine(engine, model.device)
+    hp = {"beta1": betas[0], "beta2": betas[1], "eps": eps, "weight_decay": weight_decay}
+
+    state = _NumbaState(model) if engine == "numba" else _TorchState(model)
+    tick = max(1, steps // _PROGRESS_TICKS)
+    bounds = sorted(set(range(0, steps, tick)) | set(snaps) | {steps})
+    loss = np.empty((steps, model.cfg.n_instances), dtype=np.float32)
+    snap_W, snap_b = [], []
+    bar = tqdm(
+        total=steps,
+        disable=progress is False,
+        delay=0 if progress else 2.0,
+        desc="training",
+        unit="step",
+    )
+    start = time.perf_counter()
+    try:
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            if lo in snaps:
+                _append_snapshot(state, snap_W, snap_b)
+            loss[lo:hi] = state.run(
+                lrs[lo:hi], lo, int(seed), batch_size, model.output == "relu", hp
+            )
+            if not np.isfinite(loss[lo:hi]).all():
+                _raise_diverged(loss[lo:hi], lo, lr)
+            bar.update(hi - lo)
+        if steps in snaps:
+            _append_snapshot(state, snap_W, snap_b)
+    finally:
+        bar.close()
+    W, b = state.params()
+    with torch.no_grad():
+        model.W.copy_(W)
+        model.b.copy_(b)
+    return History(
+        loss=torch.from_numpy(loss),
+        snapshot_steps=torch.tensor(snaps, dtype=torch.long),
+        snapshot_W=torch.stack(snap_W) if snap_W else None,
+        snapshot_b=torch.stack(snap_b) if snap_b else None,
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _append_snapshot(state: _NumbaState | _TorchState, Ws: list, bs: list) -> None:
+    W, b = state.params()
+    Ws.append(W.cpu())
+    bs.append(b.cpu())
+
+
+def _raise_diverged(chunk: np.ndarray, offset: int, lr: float) -> None:
+    bad_steps, bad_inst = np.nonzero(~np.isfinite(chunk))
+    raise TrainingDiverged(
+        f"training diverged: the loss of instance {int(bad_inst[0])} became {chunk[bad_steps[0], bad_inst[0]]} "
+        f"at step {offset + int(bad_steps[0])}. Try a smaller learning rate (lr={lr:g} now; the paper's "
+        "setting is 1e-3) or check the importance values for very large numbers."
+    )
+
+
+@torch.no_grad()
+def evaluate_loss(model: ToyModel, *, n_samples: int = 100_000, seed: int = 12345) -> torch.Tensor:
+    """The paper's loss per instance on a fresh, fixed sample: ``(instances,)``.
+
+    Uses a large sample (default 100,000) so that instances can be compared fairly; the same seed
+    gives every instance the same random numbers.
+    """
+    _check_positive_int("n_samples", n_samples)
+    g = torch.Generator(device=model.device).manual_seed(seed)
+    total = torch.zeros(model.cfg.n_instances, device=model.device)
+    chunk = 8192
+    for start in range(0, n_samples, chunk):
+        x = generate_batch(model.feature_probability, min(chunk, n_samples - start), generator=g)
+        total += model.loss(x) * x.shape[1]
+    return (total / n_samples).cpu()
+
+
+@dataclass
+class BestOf:
+    """Result of :func:`train_best_of`.
+
+    Attributes:
+        model: the lowest-loss restart of every instance (``cfg.n_instances`` instances).
+        losses: ``(instances, restarts)`` evaluated loss of every restart.
+        chosen: ``(instances,)`` index of the restart kept.
+        all_restarts: the model holding every restart, instance ``i*k + r`` = instance i, restart r.
+        history: the training history of ``all_restarts``.
+    """
+
+    model: ToyModel
+    losses: torch.Tensor
+    chosen: torch.Tensor
+    all_restarts: ToyModel
+    history: History
+
+
+def train_best_of(
+    cfg: Config,
+    k: int = 8,
+    *,
+    output: str = "relu",
+    seed: int = 0,
+    device: torch.device | str | None = None,
+    **train_kwargs: object,
+) -> BestOf:
+    """Train ``k`` restarts of every instance at once and keep the one with the lowest loss.
+
+    Toy models often settle in local minima; the paper's figures show good solutions. Choosing by
+    loss alone (evaluated on a fixed large sample), never by the expected picture, keeps it honest.
+    ``train_kwargs`` go to :func:`train`.
+    """
+    _check_positive_int("k", k)
+    big = ToyModel(cfg.repeat_instances(k), output=output, seed=seed, device=device)
+    history = train(big, seed=seed, **train_kwargs)
+    losses = evaluate_loss(big).reshape(cfg.n_instances, k)
+    chosen = losses.argmin(dim=1)
+    best = ToyModel(cfg, output=output, seed=seed, device=device)
+    rows = torch.arange(cfg.n_instances) * k + chosen
+    with torch.no_grad():
+        best.W.copy_(big.W[rows.to(big.device)])
+        best.b.copy_(big.b[rows.to(big.device)])
+    return BestOf(model=best, losses=losses, chosen=chosen, all_restarts=big, history=history)
