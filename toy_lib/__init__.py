@@ -14,6 +14,7 @@ from . import metrics, plots, widgets
 from .config import Config, decaying_importance, density_from_sparsity
 from .data import generate_batch
 from .metrics import (
+    angular_gaps,
     cosine_similarity,
     dimensions_per_feature,
     feature_dimensionality,
@@ -35,6 +36,7 @@ from .train import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "angular_gaps",
     "BestOf",
     "Config",
     "History",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["generate_batch"]
+__all__ = ["generate_batch", "sparse_from_uniform"]
 
 
 def generate_batch(
@@ -36,5 +36,14 @@ def generate_batch(
         device=probability.device,
         dtype=probability.dtype,
     )
+    return sparse_from_uniform(u, probability)
+
+
+def sparse_from_uniform(u: torch.Tensor, probability: torch.Tensor) -> torch.Tensor:
+    """Turn uniform draws ``u: (instances or 1, batch, features)`` into sparse inputs.
+
+    Entry ``(k, s, i)`` is ``u / p_ki`` when ``u < p_ki`` (feature active) and 0 otherwise.
+    ``probability``: ``(instances, features)``. Returns ``(instances, batch, features)``.
+    """
     p = probability.unsqueeze(1)
-    return torch.where(u < p, u / p, torch.zeros_like(u))
+    return torch.where(u < p, u / p, torch.zeros((), dtype=u.dtype, device=u.device))

@@ -15,6 +15,7 @@ __all__ = [
     "feature_dimensionality",
     "represented",
     "cosine_similarity",
+    "angular_gaps",
 ]
 
 _EPS = 1e-8
@@ -77,3 +78,22 @@ def cosine_similarity(W: torch.Tensor) -> torch.Tensor:
     W = _as_weights(W)
     W_hat = W / W.norm(dim=-2).clamp_min(_EPS).unsqueeze(-2)
     return W_hat.transpose(-1, -2) @ W_hat
+
+
+def angular_gaps(W: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
+    """Angles in degrees between neighbouring represented features of one 2-D model, going round.
+
+    ``W: (2, features)``. Features with ``||W_i|| <= threshold`` are left out. The gaps sum to 360:
+    a regular k-gon gives k gaps of ``360/k`` (a pentagon: five of 72°; two antipodal pairs at right
+    angles: four of 90°); two orthogonal features give ``[90, 270]``.
+    """
+    W = _as_weights(W)
+    if W.dim() != 2 or W.shape[0] != 2:
+        raise ValueError(
+            f"W has shape {tuple(W.shape)}: angular_gaps needs one model's (2, features)"
+        )
+    keep = W.norm(dim=0) > threshold
+    if not keep.any():
+        return torch.zeros(0)
+    angles = torch.rad2deg(torch.atan2(W[1, keep], W[0, keep])).sort().values
+    return torch.diff(torch.cat([angles, angles[:1] + 360.0]))

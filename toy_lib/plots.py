@@ -54,6 +54,8 @@ def plot_features_2d(
     ax.add_patch(plt.Circle((0, 0), 1.0, fill=False, ls=":", lw=0.8, color="0.6"))
     for i in range(n):
         x, y = W_np[:, i]
+        if np.hypot(x, y) < 0.05:  # an arrowhead on a zero-length arrow would look like a feature
+            continue
         ax.annotate(
             "",
             xy=(x, y),

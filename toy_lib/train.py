@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from . import _kernels
 from .config import Config
-from .data import generate_batch
+from .data import generate_batch, sparse_from_uniform
 from .models import ToyModel
 
 __all__ = [
@@ -178,6 +178,10 @@ class _NumbaState:
     def params(self) -> tuple[torch.Tensor, torch.Tensor]:
         return torch.from_numpy(self.W.copy()), torch.from_numpy(self.b.copy())
 
+    def finite(self) -> bool:
+        # NaN weights can hide behind the ReLU (NaN > 0 is false), so the loss alone is not enough.
+        return bool(np.isfinite(self.W).all() and np.isfinite(self.b).all())
+
 
 class _TorchState:
     """Analytic gradients with batched matmuls and an in-place AdamW, on the model's device."""
@@ -212,6 +216,9 @@ class _TorchState:
 
     def params(self) -> tuple[torch.Tensor, torch.Tensor]:
         return self.W.clone(), self.b.clone()
+
+    def finite(self) -> bool:
+        return bool(torch.isfinite(self.W).all() and torch.isfinite(self.b).all())
 
 
 def analytic_grads(
@@ -305,8 +312,8 @@ def train(
             loss[lo:hi] = state.run(
                 lrs[lo:hi], lo, int(seed), batch_size, model.output == "relu", hp
             )
-            if not np.isfinite(loss[lo:hi]).all():
-                _raise_diverged(loss[lo:hi], lo, lr)
+            if not np.isfinite(loss[lo:hi]).all() or not state.finite():
+                _raise_diverged(loss[lo:hi], lo, hi, lr)
             bar.update(hi - lo)
         if steps in snaps:
             _append_snapshot(state, snap_W, snap_b)
@@ -331,12 +338,17 @@ def _append_snapshot(state: _NumbaState | _TorchState, Ws: list, bs: list) -> No
     bs.append(b.cpu())
 
 
-def _raise_diverged(chunk: np.ndarray, offset: int, lr: float) -> None:
+def _raise_diverged(chunk: np.ndarray, lo: int, hi: int, lr: float) -> None:
     bad_steps, bad_inst = np.nonzero(~np.isfinite(chunk))
+    where = (
+        f"the loss of instance {int(bad_inst[0])} became {chunk[bad_steps[0], bad_inst[0]]} at step "
+        f"{lo + int(bad_steps[0])}"
+        if len(bad_steps)
+        else f"the weights became NaN or infinite between steps {lo} and {hi}"
+    )
     raise TrainingDiverged(
-        f"training diverged: the loss of instance {int(bad_inst[0])} became {chunk[bad_steps[0], bad_inst[0]]} "
-        f"at step {offset + int(bad_steps[0])}. Try a smaller learning rate (lr={lr:g} now; the paper's "
-        "setting is 1e-3) or check the importance values for very large numbers."
+        f"training diverged: {where}. Try a smaller learning rate (lr={lr:g} now; the paper's setting "
+        "is 1e-3) or check the importance values for very large numbers."
     )
 
 
@@ -344,15 +356,18 @@ def _raise_diverged(chunk: np.ndarray, offset: int, lr: float) -> None:
 def evaluate_loss(model: ToyModel, *, n_samples: int = 100_000, seed: int = 12345) -> torch.Tensor:
     """The paper's loss per instance on a fresh, fixed sample: ``(instances,)``.
 
-    Uses a large sample (default 100,000) so that instances can be compared fairly; the same seed
-    gives every instance the same random numbers.
+    Uses a large sample (default 100,000), and every instance sees the same uniform draws (common
+    random numbers), so instances, e.g. restarts, are compared fairly and without extra noise.
     """
     _check_positive_int("n_samples", n_samples)
     g = torch.Generator(device=model.device).manual_seed(seed)
     total = torch.zeros(model.cfg.n_instances, device=model.device)
     chunk = 8192
     for start in range(0, n_samples, chunk):
-        x = generate_batch(model.feature_probability, min(chunk, n_samples - start), generator=g)
+        u = torch.rand(
+            1, min(chunk, n_samples - start), model.cfg.n_features, generator=g, device=model.device
+        )
+        x = sparse_from_uniform(u, model.feature_probability)
         total += model.loss(x) * x.shape[1]
     return (total / n_samples).cpu()
 

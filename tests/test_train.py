@@ -1,0 +1,224 @@
+"""The training engines: gradients, optimiser, determinism, data, validation and the §1 result."""
+
+import numba
+import numpy as np
+import pytest
+import torch
+
+import toy_lib as tl
+from toy_lib import _kernels
+from toy_lib.train import analytic_grads
+
+
+def small_cfg(n_instances: int = 3, n_features: int = 5, n_hidden: int = 2, p=0.3) -> tl.Config:
+    return tl.Config(n_features, n_hidden, n_instances, feature_probability=p,
+                     importance=tl.decaying_importance(n_features, 0.9))  # fmt: skip
+
+
+def autograd_loss(W, b, imp, x, relu):
+    """Reference loss written the obvious way. Shapes as in analytic_grads."""
+    z = torch.einsum("imn,ibm->ibn", W, torch.einsum("imn,ibn->ibm", W, x)) + b[:, None]
+    y = torch.relu(z) if relu else z
+    return (imp * (x - y) ** 2).sum(-1).mean(-1)
+
+
+def random_case(I=2, m=3, n=7, batch=600, p=0.4, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    W = torch.randn(I, m, n, generator=g)
+    b = 0.3 * torch.randn(I, n, generator=g)
+    imp = torch.rand(I, 1, n, generator=g) + 0.1
+    x = tl.generate_batch(torch.full((I, n), p), batch, generator=g)
+    return W, b, imp, x
+
+
+@pytest.mark.parametrize("relu", [True, False])
+def test_numba_gradients_match_autograd(relu):
+    W, b, imp, x = random_case()  # batch 600 spans several kernel tiles
+    Wg = W.clone().requires_grad_(True)
+    bg = b.clone().requires_grad_(True)
+    autograd_loss(Wg, bg, imp, x, relu).sum().backward()
+    for k in range(W.shape[0]):
+        loss, gW, gb = _kernels.batch_grad(
+            W[k].numpy(),
+            b[k].numpy(),
+            imp[k, 0].numpy(),
+            np.ascontiguousarray(x[k].T.numpy()),
+            relu,
+        )
+        assert loss == pytest.approx(float(autograd_loss(W, b, imp, x, relu)[k]), rel=1e-4)
+        np.testing.assert_allclose(gW, Wg.grad[k].numpy(), rtol=1e-3, atol=1e-5)
+        np.testing.assert_allclose(gb, bg.grad[k].numpy(), rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.parametrize("relu", [True, False])
+def test_torch_analytic_gradients_match_autograd(relu):
+    W, b, imp, x = random_case(seed=1)
+    Wg = W.clone().requires_grad_(True)
+    bg = b.clone().requires_grad_(True)
+    ref = autograd_loss(Wg, bg, imp, x, relu)
+    ref.sum().backward()
+    loss, gW, gb = analytic_grads(W, b, imp, x, relu)
+    torch.testing.assert_close(loss, ref.detach(), rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(gW, Wg.grad, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(gb, bg.grad, rtol=1e-4, atol=1e-5)
+
+
+def test_numba_training_equals_torch_adamw_on_the_same_batches():
+    """Three kernel steps equal autograd + torch.optim.AdamW fed the batches the kernel drew."""
+    cfg = small_cfg(n_instances=2, n_features=6, n_hidden=3, p=0.5)
+    model = tl.ToyModel(cfg, seed=4)
+    ref = tl.ToyModel(cfg, seed=4)
+    tl.train(model, steps=3, batch_size=300, lr=0.01, seed=7, progress=False, engine="numba")
+    opt = torch.optim.AdamW(ref.parameters(), lr=0.01, weight_decay=0.01)
+    for t in range(1, 4):
+        x = torch.stack(
+            [torch.from_numpy(_kernels.sample_batch(cfg.probability[k].numpy(), 300, 7, k, t).T)
+             for k in range(cfg.n_instances)]
+        )  # fmt: skip
+        opt.zero_grad()
+        ref.loss(x).sum().backward()
+        opt.step()
+    torch.testing.assert_close(model.W, ref.W, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(model.b, ref.b, rtol=1e-4, atol=1e-5)
+
+
+def test_kernel_data_has_the_right_distribution():
+    p = np.array([1.0, 0.5, 0.1, 0.01], dtype=np.float32)
+    x = _kernels.sample_batch(p, 200_000, 3, 0, 1)
+    np.testing.assert_allclose((x > 0).mean(1), p, rtol=0.05)
+    for j in range(4):
+        active = x[j][x[j] > 0]
+        assert active.max() < 1 and active.mean() == pytest.approx(0.5, abs=0.01)
+    nxt = _kernels.sample_batch(p, 200_000, 3, 0, 2)
+    assert abs(np.corrcoef(x[0], nxt[0])[0, 1]) < 0.01, "consecutive steps draw fresh data"
+
+
+def test_torch_data_has_the_right_distribution():
+    prob = torch.tensor([[1.0, 0.3, 0.05]])
+    x = tl.generate_batch(prob, 200_000, generator=torch.Generator().manual_seed(0))
+    assert x.shape == (1, 200_000, 3)
+    torch.testing.assert_close((x > 0).float().mean(1), prob, rtol=0.05, atol=0)
+    assert x[x > 0].mean().item() == pytest.approx(0.5, abs=0.01)
+
+
+def test_evaluate_loss_of_the_zero_model_is_the_data_energy():
+    """With W = 0 and b = 0 the output is 0 and the loss is Σ I_i p_i / 3 (E[u²] = 1/3)."""
+    cfg = tl.Config(4, 2, 2, feature_probability=[1.0, 0.2], importance=[1.0, 0.5, 0.25, 0.125])
+    model = tl.ToyModel(cfg)
+    with torch.no_grad():
+        model.W.zero_()
+    expected = torch.tensor([1.875, 0.2 * 1.875]) / 3
+    torch.testing.assert_close(
+        tl.evaluate_loss(model, n_samples=400_000), expected, rtol=0.01, atol=0
+    )
+
+
+def test_same_seed_same_weights_and_thread_count_does_not_matter():
+    runs = []
+    for threads in (1, numba.config.NUMBA_NUM_THREADS, numba.config.NUMBA_NUM_THREADS):
+        numba.set_num_threads(threads)
+        model = tl.ToyModel(small_cfg(), seed=1)
+        tl.train(model, steps=300, seed=5, progress=False)
+        runs.append(model.W.detach().clone())
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    assert torch.equal(runs[0], runs[1]) and torch.equal(runs[1], runs[2])
+    other = tl.ToyModel(small_cfg(), seed=1)
+    tl.train(other, steps=300, seed=6, progress=False)
+    assert not torch.equal(other.W, runs[0])
+
+
+def test_an_instance_trains_the_same_alone_or_with_others():
+    together = tl.ToyModel(small_cfg(n_instances=4), seed=2)
+    tl.train(together, steps=200, seed=3, progress=False)
+    alone = tl.ToyModel(small_cfg(n_instances=1), seed=2)
+    tl.train(alone, steps=200, seed=3, progress=False)
+    assert torch.equal(together.W[0], alone.W[0])
+
+
+def test_history_shapes_and_snapshots():
+    model = tl.ToyModel(small_cfg())
+    initial = model.W.detach().clone()
+    h = tl.train(model, steps=300, snapshot_every=100, progress=False)
+    assert h.loss.shape == (300, 3) and h.final_loss.shape == (3,)
+    assert h.snapshot_steps.tolist() == [0, 100, 200, 300]
+    assert h.snapshot_W.shape == (4, 3, 2, 5) and h.snapshot_b.shape == (4, 3, 5)
+    assert torch.equal(h.snapshot_W[0], initial) and torch.equal(h.snapshot_W[-1], model.W.detach())
+    explicit = tl.train(
+        tl.ToyModel(small_cfg()), steps=50, snapshot_every=[1, 10, 50], progress=False
+    )
+    assert explicit.snapshot_steps.tolist() == [1, 10, 50]
+
+
+def test_lr_schedules():
+    assert np.allclose(tl.lr_schedule(1e-3, 4), 1e-3)
+    lin = tl.lr_schedule(1.0, 5, "linear")
+    assert lin[0] == 1.0 and np.all(np.diff(lin) < 0) and lin[-1] > 0
+    cos = tl.lr_schedule(1.0, 100, "cosine", warmup_steps=10)
+    assert cos[0] == pytest.approx(0.1) and cos[9] == pytest.approx(1.0) and cos[-1] < 0.01
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"steps": 0}, "steps=0"),
+        ({"batch_size": 0}, "batch_size=0"),
+        ({"lr": -1e-3}, "lr=-0.001"),
+        ({"lr": float("nan")}, "lr=nan"),
+        ({"weight_decay": -0.1}, "weight_decay=-0.1"),
+        ({"betas": (0.9, 1.0)}, "betas[1]=1.0"),
+        ({"schedule": "step"}, "schedule='step'"),
+        ({"warmup_steps": 10, "steps": 10}, "warmup_steps=10"),
+        ({"engine": "cuda"}, "engine='cuda'"),
+        ({"snapshot_every": 0}, "snapshot_every=0"),
+        ({"snapshot_every": [5, 20], "steps": 10}, "snapshot_every=[5, 20]"),
+        ({"seed": -2}, "seed=-2"),
+    ],
+)
+def test_bad_training_arguments_raise(kwargs, fragment):
+    with pytest.raises(ValueError, match="not allowed") as info:
+        tl.train(tl.ToyModel(small_cfg()), progress=False, **kwargs)
+    assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize("engine", ["numba", "torch"])
+def test_divergence_raises_with_a_hint(engine):
+    cfg = tl.Config(5, 2, 2, importance=1e18)
+    with pytest.raises(tl.TrainingDiverged, match="smaller learning rate"):
+        tl.train(tl.ToyModel(cfg), steps=200, lr=1e3, progress=False, engine=engine)
+
+
+def check_section1(W: torch.Tensor) -> None:
+    """PAPER.md §1: 2 orthogonal features / two antipodal pairs / pentagon at S = 0, 0.8, 0.9."""
+    rep = tl.represented(W)
+    assert rep[0].tolist() == [True, True, False, False, False]
+    assert abs(tl.angular_gaps(W[0]).min() - 90) < 5
+    assert rep[1].tolist() == [True, True, True, True, False]
+    assert torch.allclose(tl.angular_gaps(W[1]), torch.full((4,), 90.0), atol=5)
+    assert rep[2].all()
+    assert torch.allclose(tl.angular_gaps(W[2]), torch.full((5,), 72.0), atol=5)
+
+
+SECTION1 = tl.Config(
+    5, 2, 3, feature_probability=[1.0, 0.2, 0.1], importance=tl.decaying_importance(5, 0.9)
+)
+
+
+@pytest.mark.parametrize("weight_decay", [0.01, 0.0], ids=["adamw-colab", "adam-arena"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_section1_result_with_either_optimizer(weight_decay, seed):
+    check_section1(
+        tl.train_best_of(
+            SECTION1, k=8, seed=seed, weight_decay=weight_decay, progress=False
+        ).model.W
+    )
+
+
+def test_section1_result_with_the_torch_engine():
+    check_section1(tl.train_best_of(SECTION1, k=8, seed=0, engine="torch", progress=False).model.W)
+
+
+def test_best_of_keeps_the_lowest_loss_restart():
+    r = tl.train_best_of(small_cfg(n_instances=2), k=4, steps=300, progress=False)
+    assert r.losses.shape == (2, 4) and r.model.W.shape == (2, 2, 5)
+    assert torch.equal(r.chosen, r.losses.argmin(1))
+    torch.testing.assert_close(tl.evaluate_loss(r.model), r.losses.min(1).values)
