@@ -264,6 +264,12 @@ def lab_server(tmp_path: Path) -> Iterator[LabServer]:
 
 def _fail(page: Page, message: str, server: LabServer | None = None) -> None:
     """Fail with a screenshot of the page (and the server log tail) for whoever reads the report."""
+    try:
+        dialogs = page.eval_on_selector_all(".jp-Dialog", "els => els.map(e => e.innerText)")
+        if dialogs:
+            message += f"\nOpen dialogs: {dialogs}"
+    except Exception as exc:  # the page itself may be what broke
+        message += f"\n(could not read dialogs: {exc!r})"
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     shot = ARTIFACTS_DIR / "browser-failure.png"
     try:

@@ -22,12 +22,12 @@ def autograd_loss(W, b, imp, x, relu):
     return (imp * (x - y) ** 2).sum(-1).mean(-1)
 
 
-def random_case(I=2, m=3, n=7, batch=600, p=0.4, seed=0):
+def random_case(instances=2, m=3, n=7, batch=600, p=0.4, seed=0):
     g = torch.Generator().manual_seed(seed)
-    W = torch.randn(I, m, n, generator=g)
-    b = 0.3 * torch.randn(I, n, generator=g)
-    imp = torch.rand(I, 1, n, generator=g) + 0.1
-    x = tl.generate_batch(torch.full((I, n), p), batch, generator=g)
+    W = torch.randn(instances, m, n, generator=g)
+    b = 0.3 * torch.randn(instances, n, generator=g)
+    imp = torch.rand(instances, 1, n, generator=g) + 0.1
+    x = tl.generate_batch(torch.full((instances, n), p), batch, generator=g)
     return W, b, imp, x
 
 
