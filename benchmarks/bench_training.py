@@ -1,0 +1,129 @@
+"""Training speed of toy_lib's engines against the naive PyTorch loop most tutorials use.
+
+The naive loop is the authors' Colab recipe: einsum forward, autograd, torch.optim.AdamW, and two
+random draws per input entry (one for the value, one for the mask). Every engine trains the same
+workload in the same process; the table reports ms per step, the speed-up, and the final loss of
+both (evaluated on the same large sample), which must agree.
+
+    python benchmarks/bench_training.py            # all workloads
+    python benchmarks/bench_training.py --quick    # fewer steps, for a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+import toy_lib as tl
+
+
+def naive_train(model: tl.ToyModel, steps: int, batch_size: int = 1024, seed: int = 0) -> float:
+    """The tutorial loop; returns seconds. Trains ``model`` in place."""
+    torch.manual_seed(seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
+    prob = model.feature_probability
+    n_inst, n_feat = prob.shape
+    start = time.perf_counter()
+    for _ in range(steps):
+        feat = torch.rand(batch_size, n_inst, n_feat)
+        x = torch.where(torch.rand(batch_size, n_inst, n_feat) <= prob, feat, torch.zeros(()))
+        h = torch.einsum("bif,ihf->bih", x, model.W)
+        out = torch.einsum("bih,ihf->bif", h, model.W) + model.b
+        if model.output == "relu":
+            out = torch.relu(out)
+        loss = (model.importance * (x - out) ** 2).sum(-1).mean(0).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return time.perf_counter() - start
+
+
+def matmul_peak_gflops() -> float:
+    """float32 matrix-multiply throughput of this machine (all threads), the arithmetic ceiling."""
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    a @ b
+    best = 0.0
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(4):
+            a @ b
+        best = max(best, 4 * 2 * 2048**3 / (time.perf_counter() - start) / 1e9)
+    return best
+
+
+WORKLOADS = [
+    # name, n, m, instances, density, naive steps, engine steps (both: the full run where affordable)
+    ("5→2 ×8", 5, 2, 8, 0.1, 10_000, 10_000),
+    ("20→5 ×8", 20, 5, 8, 0.1, 10_000, 10_000),
+    ("2→1 ×400 (phase grid)", 2, 1, 400, 0.1, 2_000, 10_000),
+    ("200→20 ×20 (geometry)", 200, 20, 20, None, 300, 2_000),
+]
+
+
+def make_cfg(n: int, m: int, instances: int, density: float | None) -> tl.Config:
+    # The geometry workload is the Colab's: uniform importance, density 20**-linspace(0, 1, 20).
+    p = 20 ** -torch.linspace(0, 1, instances) if density is None else density
+    imp = 1.0 if density is None else tl.decaying_importance(n, 0.9)
+    return tl.Config(n, m, instances, feature_probability=p, importance=imp)
+
+
+def run(quick: bool) -> None:
+    peak = matmul_peak_gflops()
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, matmul peak {peak:.0f} GFLOP/s\n"
+    )
+    header = "| workload | naive ms/step | torch engine ms/step | numba engine ms/step | speed-up (numba) | loss naive / numba | arithmetic limit ms/step |"
+    print(header)
+    print("|" + "---|" * 7)
+    tl.train(
+        tl.ToyModel(make_cfg(5, 2, 2, 0.1)), steps=5, progress=False
+    )  # compile outside the timing
+    for name, n, m, instances, density, naive_steps, steps in WORKLOADS:
+        if quick:
+            naive_steps, steps = max(20, naive_steps // 50), max(100, steps // 50)
+        cfg = make_cfg(n, m, instances, density)
+        naive = tl.ToyModel(cfg, seed=0)
+        naive_ms = naive_train(naive, naive_steps) / naive_steps * 1e3
+        torch_steps = max(20, steps // 10)
+        torch_ms = (
+            tl.train(
+                tl.ToyModel(cfg, seed=0), steps=torch_steps, engine="torch", progress=False
+            ).seconds
+            / torch_steps
+            * 1e3
+        )
+        ours = tl.ToyModel(cfg, seed=0)
+        numba_ms = tl.train(ours, steps=steps, engine="numba", progress=False).seconds / steps * 1e3
+        # Compare final losses at the same number of steps.
+        if naive_steps != steps:
+            ours = tl.ToyModel(cfg, seed=0)
+            tl.train(ours, steps=naive_steps, engine="numba", progress=False)
+        loss_naive = tl.evaluate_loss(naive).mean().item()
+        loss_ours = tl.evaluate_loss(ours).mean().item()
+        flops = 10 * 1024 * n * m * instances  # five (batch x n x m) matrix products per step
+        print(
+            f"| {name} | {naive_ms:.3f} | {torch_ms:.3f} | {numba_ms:.4f} | {naive_ms / numba_ms:.1f}× | "
+            f"{loss_naive:.4f} / {loss_ours:.4f} | {flops / peak / 1e6:.3f} |"
+        )
+
+    # The intro widget's retrain: one 5→2 model, best of 8 restarts, to converged geometry.
+    times = []
+    for seed in range(5):
+        start = time.perf_counter()
+        tl.widgets.train_intro_model(sparsity=0.9, decay=0.9, n_features=5, seed=seed, restarts=8)
+        times.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    tl.train(tl.ToyModel(make_cfg(5, 2, 1, 0.1)), progress=False)
+    single = time.perf_counter() - start
+    print(
+        f"\nintro widget retrain (5→2, best of 8, 10k steps, incl. loss evaluation): "
+        f"median {sorted(times)[2]:.3f} s; one model alone 10k steps: {single:.3f} s"
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer steps (smoke run)")
+    run(parser.parse_args().quick)
