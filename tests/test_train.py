@@ -72,8 +72,7 @@ def test_numba_training_equals_torch_adamw_on_the_same_batches():
     opt = torch.optim.AdamW(ref.parameters(), lr=0.01, weight_decay=0.01)
     for t in range(1, 4):
         x = torch.stack(
-            [torch.from_numpy(_kernels.sample_batch(cfg.probability[k].numpy(), 300, 7, k, t).T)
-             for k in range(cfg.n_instances)]
+            [torch.from_numpy(kernel_batch(cfg, k, 300, seed=7, step=t).T) for k in range(cfg.n_instances)]
         )  # fmt: skip
         opt.zero_grad()
         ref.loss(x).sum().backward()
@@ -82,14 +81,24 @@ def test_numba_training_equals_torch_adamw_on_the_same_batches():
     torch.testing.assert_close(model.b, ref.b, rtol=1e-4, atol=1e-5)
 
 
+def kernel_batch(cfg: tl.Config, instance: int, batch: int, seed: int, step: int) -> np.ndarray:
+    """The batch the numba kernel draws for one (instance, step): ``(features, batch)``."""
+    sets = cfg.feature_sets
+    return _kernels.sample_batch(
+        cfg.probability[instance].numpy(), sets.lower[instance].numpy(), sets.group.numpy(),
+        sets.fresh_value.numpy(), batch, seed, instance, step,
+    )  # fmt: skip
+
+
 def test_kernel_data_has_the_right_distribution():
     p = np.array([1.0, 0.5, 0.1, 0.01], dtype=np.float32)
-    x = _kernels.sample_batch(p, 200_000, 3, 0, 1)
+    cfg = tl.Config(4, 2, feature_probability=torch.from_numpy(p)[None])
+    x = kernel_batch(cfg, 0, 200_000, seed=3, step=1)
     np.testing.assert_allclose((x > 0).mean(1), p, rtol=0.05)
     for j in range(4):
         active = x[j][x[j] > 0]
         assert active.max() < 1 and active.mean() == pytest.approx(0.5, abs=0.01)
-    nxt = _kernels.sample_batch(p, 200_000, 3, 0, 2)
+    nxt = kernel_batch(cfg, 0, 200_000, seed=3, step=2)
     assert abs(np.corrcoef(x[0], nxt[0])[0, 1]) < 0.01, "consecutive steps draw fresh data"
 
 
@@ -222,3 +231,41 @@ def test_best_of_keeps_the_lowest_loss_restart():
     assert r.losses.shape == (2, 4) and r.model.W.shape == (2, 2, 5)
     assert torch.equal(r.chosen, r.losses.argmin(1))
     torch.testing.assert_close(tl.evaluate_loss(r.model), r.losses.min(1).values)
+
+
+def test_correlated_and_anticorrelated_sets_in_both_generators():
+    cfg = tl.Config(
+        7, 3, 1, feature_probability=0.2, correlated=[(0, 1, 2)], anticorrelated=[(3, 4, 5)]
+    )
+    torch_x = tl.generate_batch(
+        cfg.probability, 100_000, generator=torch.Generator().manual_seed(0), sets=cfg.feature_sets
+    )[0]
+    kernel_x = torch.from_numpy(kernel_batch(cfg, 0, 100_000, seed=1, step=1).T)
+    for x in (torch_x, kernel_x):
+        active = x > 0
+        torch.testing.assert_close(active.float().mean(0), torch.full((7,), 0.2), atol=0.01, rtol=0)
+        assert torch.equal(active[:, 0], active[:, 1]) and torch.equal(active[:, 0], active[:, 2])
+        assert (active[:, 3:6].sum(1) <= 1).all(), "at most one anticorrelated feature is active"
+        assert (active[:, 3] & active[:, 6]).float().mean() == pytest.approx(0.04, abs=0.005)
+        assert x[:, 0][active[:, 0]].mean() == pytest.approx(0.5, abs=0.01)
+        assert x[:, 4][active[:, 4]].mean() == pytest.approx(0.5, abs=0.01)
+        assert abs(torch.corrcoef(torch.stack([x[:, 0], x[:, 1]]))[0, 1]) < 0.8, (
+            "values drawn separately"
+        )
+
+
+def test_numba_training_on_correlated_data_equals_autograd_adamw():
+    cfg = tl.Config(
+        6, 3, 2, feature_probability=0.3, correlated=[(0, 1)], anticorrelated=[(2, 3, 4)]
+    )
+    model, ref = tl.ToyModel(cfg, seed=1), tl.ToyModel(cfg, seed=1)
+    tl.train(model, steps=2, batch_size=200, lr=0.01, seed=2, progress=False, engine="numba")
+    opt = torch.optim.AdamW(ref.parameters(), lr=0.01, weight_decay=0.01)
+    for t in (1, 2):
+        x = torch.stack(
+            [torch.from_numpy(kernel_batch(cfg, k, 200, seed=2, step=t).T) for k in range(2)]
+        )
+        opt.zero_grad()
+        ref.loss(x).sum().backward()
+        opt.step()
+    torch.testing.assert_close(model.W, ref.W, rtol=1e-4, atol=1e-5)

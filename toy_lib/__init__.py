@@ -10,7 +10,7 @@ Typical use::
     tl.feature_norms(model.W)
 """
 
-from . import metrics, plots, widgets
+from . import geometry, metrics, plots, theory, widgets
 from .config import Config, decaying_importance, density_from_sparsity
 from .data import generate_batch
 from .metrics import (
@@ -50,11 +50,13 @@ __all__ = [
     "feature_dimensionality",
     "feature_norms",
     "generate_batch",
+    "geometry",
     "lr_schedule",
     "metrics",
     "plots",
     "represented",
     "superposition",
+    "theory",
     "train",
     "train_best_of",
     "widgets",

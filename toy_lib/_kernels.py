@@ -64,15 +64,28 @@ def step_keys(seed: int, instance: int, step: int) -> tuple[np.uint32, np.uint32
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
-def _fill_tile(X, prob, inv_p, key1, key2, batch_size, start, width):  # noqa: ANN001, ANN202
-    """Sparse inputs for samples ``start .. start+width`` into ``X[:, :width]`` (features, tile)."""
-    for j in range(X.shape[0]):
+def _fill_tile(X, prob, inv_p, lower, group, fresh, key1, key2, batch_size, start, width):  # noqa: ANN001, ANN202
+    """Sparse inputs for samples ``start .. start+width`` into ``X[:, :width]`` (features, tile).
+
+    Feature j's activity draw is feature ``group[j]``'s (shared within a set); see
+    :mod:`toy_lib.data` for the correlated (``fresh``) and anticorrelated (``lower``) cases.
+    """
+    n = X.shape[0]
+    for j in range(n):
         p = prob[j]
         ip = inv_p[j]
-        base = np.uint32(j * batch_size + start)
-        for t in range(width):
-            u = _uniform(np.uint32(base + np.uint32(t)), key1, key2)
-            X[j, t] = u * ip if u < p else np.float32(0.0)
+        lo = lower[j]
+        act_base = np.uint32(group[j] * batch_size + start)
+        if fresh[j]:
+            val_base = np.uint32((n + j) * batch_size + start)
+            for t in range(width):
+                a = _uniform(np.uint32(act_base + np.uint32(t)), key1, key2)
+                v = _uniform(np.uint32(val_base + np.uint32(t)), key1, key2)
+                X[j, t] = v if a < p else np.float32(0.0)
+        else:
+            for t in range(width):
+                d = _uniform(np.uint32(act_base + np.uint32(t)), key1, key2) - lo
+                X[j, t] = d * ip if (d >= 0 and d < p) else np.float32(0.0)
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
@@ -163,13 +176,13 @@ def batch_grad(W, b, imp, X, relu):  # noqa: ANN001, ANN201
 
 
 @nb.njit(cache=True)
-def sample_batch(prob, batch_size, seed, instance, step):  # noqa: ANN001, ANN201
+def sample_batch(prob, lower, group, fresh, batch_size, seed, instance, step):  # noqa: ANN001, ANN201
     """The inputs the kernel draws for one (instance, step): ``(features, batch)``. For tests."""
     n = prob.shape[0]
     inv_p = (np.float32(1.0) / prob).astype(np.float32)
     key1, key2 = step_keys(seed, instance, step)
     X = np.empty((n, batch_size), dtype=np.float32)
-    _fill_tile(X, prob, inv_p, key1, key2, batch_size, 0, batch_size)
+    _fill_tile(X, prob, inv_p, lower, group, fresh, key1, key2, batch_size, 0, batch_size)
     return X
 
 
@@ -179,6 +192,9 @@ def train_chunk(  # noqa: ANN201, PLR0913
     b,  # (I, n) float32, updated in place
     imp,  # (I, n) float32
     prob,  # (I, n) float32 in (0, 1]
+    lower,  # (I, n) float32: anticorrelated-set offsets (see toy_lib.data)
+    group,  # (n,) int64: whose activity draw each feature uses
+    fresh,  # (n,) bool: correlated features draw their values separately
     mW,  # AdamW first moments, like W
     vW,  # AdamW second moments, like W
     mb,  # like b
@@ -223,7 +239,19 @@ def train_chunk(  # noqa: ANN201, PLR0913
             total = 0.0
             for start in range(0, batch_size, tile):
                 width = min(tile, batch_size - start)
-                _fill_tile(X, prob[inst], inv_p, key1, key2, batch_size, start, width)
+                _fill_tile(
+                    X,
+                    prob[inst],
+                    inv_p,
+                    lower[inst],
+                    group,
+                    fresh,
+                    key1,
+                    key2,
+                    batch_size,
+                    start,
+                    width,
+                )
                 total += _tile_grad(W_i, b[inst], imp[inst], X, width, relu, scale, H, D, G, gW, gb)
             batch_loss = total / batch_size
             if not np.isfinite(batch_loss):

@@ -7,11 +7,14 @@ here with a message that names the argument, the value and what is allowed.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
+
+from .data import FeatureSets
 
 __all__ = ["Config", "decaying_importance", "density_from_sparsity"]
 
@@ -95,9 +98,14 @@ class Config:
         importance: weight ``I_i`` of each feature in the loss, finite and ``>= 0`` (at least one
             positive per instance): a scalar, one value per feature, one per instance, or
             ``(instances, features)``.
+        correlated: disjoint sets of feature indices, e.g. ``[(0, 1, 2), (3, 4, 5)]``, each active
+            or inactive as a whole; its features must share one probability in each instance.
+        anticorrelated: disjoint sets of which at most one feature is active at a time; the
+            probabilities in a set may sum to at most 1.
 
     The broadcast tensors are :attr:`probability` and :attr:`importances`, both
-    ``(instances, features)`` float32 on the CPU.
+    ``(instances, features)`` float32 on the CPU; :attr:`feature_sets` describes the sets for the
+    data generators.
     """
 
     n_features: int
@@ -105,8 +113,11 @@ class Config:
     n_instances: int = 1
     feature_probability: Any = 1.0
     importance: Any = 1.0
+    correlated: Sequence[Sequence[int]] = ()
+    anticorrelated: Sequence[Sequence[int]] = ()
     probability: torch.Tensor = field(init=False, repr=False, compare=False)
     importances: torch.Tensor = field(init=False, repr=False, compare=False)
+    feature_sets: FeatureSets = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_int("n_features", self.n_features, minimum=1)
@@ -132,6 +143,9 @@ class Config:
             )
         object.__setattr__(self, "probability", p)
         object.__setattr__(self, "importances", imp)
+        object.__setattr__(
+            self, "feature_sets", _feature_sets(self.correlated, self.anticorrelated, p)
+        )
 
     @property
     def needs_superposition(self) -> bool:
@@ -150,7 +164,59 @@ class Config:
             n_instances=self.n_instances * k,
             feature_probability=self.probability.repeat_interleave(k, dim=0),
             importance=self.importances.repeat_interleave(k, dim=0),
+            correlated=self.correlated,
+            anticorrelated=self.anticorrelated,
         )
+
+
+def _index_sets(name: str, sets: Any, n_features: int, taken: set[int]) -> list[list[int]]:
+    try:
+        out = [[int(i) for i in group] for group in sets]
+        exact = all(not isinstance(i, bool) and float(i) == int(i) for group in sets for i in group)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{name}={_short(sets)} is not allowed: it must be a list of sets of feature indices"
+        ) from exc
+    for group in out:
+        if not exact or len(group) < 2 or any(not 0 <= i < n_features for i in group):
+            raise ValueError(
+                f"{name}={_short(sets)} is not allowed: every set needs at least two feature indices "
+                f"in [0, n_features={n_features})"
+            )
+        if taken.intersection(group) or len(set(group)) != len(group):
+            raise ValueError(
+                f"{name}={_short(sets)} is not allowed: a feature may belong to one set only"
+            )
+        taken.update(group)
+    return out
+
+
+def _feature_sets(correlated: Any, anticorrelated: Any, p: torch.Tensor) -> FeatureSets:
+    n_instances, n_features = p.shape
+    taken: set[int] = set()
+    corr = _index_sets("correlated", correlated, n_features, taken)
+    anti = _index_sets("anticorrelated", anticorrelated, n_features, taken)
+    group = torch.arange(n_features)
+    lower = torch.zeros(n_instances, n_features)
+    fresh = torch.zeros(n_features, dtype=torch.bool)
+    for members in corr:
+        if not (p[:, members] == p[:, members[:1]]).all():
+            raise ValueError(
+                f"correlated set {members} is not allowed with these probabilities: the features of a "
+                "correlated set must share one feature_probability in each instance"
+            )
+        group[members] = members[0]
+        fresh[members] = True
+    for members in anti:
+        cum = torch.cumsum(p[:, members], dim=1)
+        if (cum[:, -1] > 1 + 1e-6).any():
+            raise ValueError(
+                f"anticorrelated set {members} is not allowed with these probabilities: at most one "
+                "feature is active at a time, so their feature_probability must sum to at most 1"
+            )
+        group[members] = members[0]
+        lower[:, members] = cum - p[:, members]
+    return FeatureSets(group=group, lower=lower, fresh_value=fresh)
 
 
 def _short(value: Any) -> str:

@@ -160,6 +160,10 @@ class _NumbaState:
         self.b = model.b.detach().cpu().numpy().astype(np.float32, copy=True)
         self.imp = model.importance.cpu().numpy().astype(np.float32)
         self.prob = model.feature_probability.cpu().numpy().astype(np.float32)
+        sets = model.cfg.feature_sets
+        self.lower = sets.lower.numpy().astype(np.float32)
+        self.group = sets.group.numpy().astype(np.int64)
+        self.fresh = sets.fresh_value.numpy()
         self.mW, self.vW = np.zeros_like(self.W), np.zeros_like(self.W)
         self.mb, self.vb = np.zeros_like(self.b), np.zeros_like(self.b)
 
@@ -168,7 +172,8 @@ class _NumbaState:
     ) -> np.ndarray:
         loss = np.empty((len(lrs), self.W.shape[0]), dtype=np.float32)
         _kernels.train_chunk(
-            self.W, self.b, self.imp, self.prob, self.mW, self.vW, self.mb, self.vb,
+            self.W, self.b, self.imp, self.prob, self.lower, self.group, self.fresh,
+            self.mW, self.vW, self.mb, self.vb,
             lrs, t0, seed, batch_size, relu,
             np.float32(hp["beta1"]), np.float32(hp["beta2"]), np.float32(hp["eps"]),
             np.float32(hp["weight_decay"]), loss,
@@ -191,6 +196,7 @@ class _TorchState:
         self.b = model.b.detach().clone()
         self.imp = model.importance.unsqueeze(1)
         self.prob = model.feature_probability
+        self.sets = model.cfg.feature_sets
         self.mW, self.vW = torch.zeros_like(self.W), torch.zeros_like(self.W)
         self.mb, self.vb = torch.zeros_like(self.b), torch.zeros_like(self.b)
         self.generator: torch.Generator | None = None
@@ -202,7 +208,7 @@ class _TorchState:
             self.generator = torch.Generator(device=self.W.device).manual_seed(seed)
         losses = torch.empty(len(lrs), self.W.shape[0], device=self.W.device)
         for s, lr in enumerate(lrs.tolist()):
-            x = generate_batch(self.prob, batch_size, generator=self.generator)
+            x = generate_batch(self.prob, batch_size, generator=self.generator, sets=self.sets)
             loss, gW, gb = analytic_grads(self.W, self.b, self.imp, x, relu)
             losses[s] = loss
             t = t0 + s + 1
@@ -364,10 +370,10 @@ def evaluate_loss(model: ToyModel, *, n_samples: int = 100_000, seed: int = 1234
     total = torch.zeros(model.cfg.n_instances, device=model.device)
     chunk = 8192
     for start in range(0, n_samples, chunk):
-        u = torch.rand(
-            1, min(chunk, n_samples - start), model.cfg.n_features, generator=g, device=model.device
-        )
-        x = sparse_from_uniform(u, model.feature_probability)
+        shape = (1, min(chunk, n_samples - start), model.cfg.n_features)
+        u = torch.rand(shape, generator=g, device=model.device)
+        v = torch.rand(shape, generator=g, device=model.device)
+        x = sparse_from_uniform(u, model.feature_probability, model.cfg.feature_sets, v)
         total += model.loss(x) * x.shape[1]
     return (total / n_samples).cpu()
 
