@@ -13,8 +13,10 @@ They draw different random numbers, so their weights differ run to run, but not 
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -152,6 +154,13 @@ def _resolve_engine(engine: str, device: torch.device) -> str:
     return engine
 
 
+def _cpu_count() -> int:
+    """CPUs this process may run on (a container or taskset can allow fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
 class _NumbaState:
     """The kernel's float32 numpy copies of the parameters and AdamW moments."""
 
@@ -166,19 +175,31 @@ class _NumbaState:
         self.fresh = sets.fresh_value.numpy()
         self.mW, self.vW = np.zeros_like(self.W), np.zeros_like(self.W)
         self.mb, self.vb = np.zeros_like(self.b), np.zeros_like(self.b)
+        self.threads = min(_cpu_count(), self.W.shape[0])
+        self.pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="toy_lib")
 
     def run(
         self, lrs: np.ndarray, t0: int, seed: int, batch_size: int, relu: bool, hp: dict
     ) -> np.ndarray:
         loss = np.empty((len(lrs), self.W.shape[0]), dtype=np.float32)
-        _kernels.train_chunk(
+        args = (
             self.W, self.b, self.imp, self.prob, self.lower, self.group, self.fresh,
             self.mW, self.vW, self.mb, self.vb,
             lrs, t0, seed, batch_size, relu,
             np.float32(hp["beta1"]), np.float32(hp["beta2"]), np.float32(hp["eps"]),
             np.float32(hp["weight_decay"]), loss,
         )  # fmt: skip
+        cuts = np.linspace(0, self.W.shape[0], self.threads + 1).astype(int)
+        slices = [(int(a), int(z)) for a, z in zip(cuts[:-1], cuts[1:], strict=True) if z > a]
+        if len(slices) == 1:
+            _kernels.train_chunk(*slices[0], *args)
+        else:
+            for job in [self.pool.submit(_kernels.train_chunk, a, z, *args) for a, z in slices]:
+                job.result()
         return loss
+
+    def close(self) -> None:
+        self.pool.shutdown()
 
     def params(self) -> tuple[torch.Tensor, torch.Tensor]:
         return torch.from_numpy(self.W.copy()), torch.from_numpy(self.b.copy())
@@ -222,6 +243,9 @@ class _TorchState:
 
     def params(self) -> tuple[torch.Tensor, torch.Tensor]:
         return self.W.clone(), self.b.clone()
+
+    def close(self) -> None:
+        """Nothing to release: torch manages its own threads."""
 
     def finite(self) -> bool:
         return bool(torch.isfinite(self.W).all() and torch.isfinite(self.b).all())
@@ -325,6 +349,7 @@ def train(
             _append_snapshot(state, snap_W, snap_b)
     finally:
         bar.close()
+        state.close()
     W, b = state.params()
     with torch.no_grad():
         model.W.copy_(W)
