@@ -10,7 +10,7 @@ Typical use::
     tl.feature_norms(model.W)
 """
 
-from . import geometry, metrics, plots, theory, widgets
+from . import geometry, metrics, nonuniform, plots, theory, widgets
 from .config import Config, decaying_importance, density_from_sparsity
 from .data import generate_batch
 from .metrics import (
@@ -53,6 +53,7 @@ __all__ = [
     "geometry",
     "lr_schedule",
     "metrics",
+    "nonuniform",
     "plots",
     "represented",
     "superposition",

@@ -6,6 +6,8 @@ features)``), reads it without modifying it, and returns tensors with the same l
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 
 __all__ = [
@@ -16,6 +18,10 @@ __all__ = [
     "represented",
     "cosine_similarity",
     "angular_gaps",
+    "antipodal",
+    "LossTerms",
+    "loss_decomposition",
+    "linear_loss_terms",
 ]
 
 _EPS = 1e-8
@@ -97,3 +103,101 @@ def angular_gaps(W: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
         return torch.zeros(0)
     angles = torch.rad2deg(torch.atan2(W[1, keep], W[0, keep])).sort().values
     return torch.diff(torch.cat([angles, angles[:1] + 360.0]))
+
+
+def antipodal(W: torch.Tensor, threshold: float = 0.5, max_cos: float = -0.95) -> torch.Tensor:
+    """Boolean ``(..., features)``: feature i is represented and another represented feature points
+    the opposite way (``Ŵ_i · Ŵ_j < max_cos``), i.e. the two form an antipodal pair.
+
+    "Represented" means ``||W_i|| > threshold``, as in :func:`represented`.
+    """
+    rep = represented(W, threshold)
+    opposite = (cosine_similarity(W) < max_cos) & rep.unsqueeze(-2)
+    return rep & opposite.any(-1)
+
+
+class LossTerms(NamedTuple):
+    """Per-feature terms of a loss, each ``(..., features)``; :attr:`total` sums them: ``(...)``.
+
+    ``bias`` is zero for :func:`loss_decomposition`, which has no bias term.
+    """
+
+    feature_benefit: torch.Tensor
+    interference: torch.Tensor
+    bias: torch.Tensor
+
+    @property
+    def total(self) -> torch.Tensor:
+        return (self.feature_benefit + self.interference + self.bias).sum(-1)
+
+
+def _benefit_and_interference(
+    W: torch.Tensor, importance: torch.Tensor, variance: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``I_j v_j (1 - ||W_j||²)²``, ``I_j Σ_{i≠j} v_i (W_j · W_i)²`` and ``G = WᵀW``.
+
+    ``W: (..., hidden, features)``; ``importance`` and the input variances ``variance``:
+    broadcastable to ``(..., features)``.
+    """
+    variance = torch.broadcast_to(variance, W.shape[:-2] + W.shape[-1:])
+    gram = W.transpose(-1, -2) @ W
+    diag = torch.diagonal(gram, dim1=-2, dim2=-1)
+    benefit = importance * variance * (1.0 - diag) ** 2
+    received = (gram**2 * variance.unsqueeze(-2)).sum(-1) - variance * diag**2
+    return benefit, importance * received, gram
+
+
+def loss_decomposition(W: torch.Tensor, importance: torch.Tensor) -> LossTerms:
+    """The paper's decomposition of the linear model's loss (§3, "Mathematical Understanding")::
+
+        L ~ Σ_i I_i (1 - ||W_i||²)²  +  Σ_{i≠j} I_j (W_j · W_i)²
+            (feature benefit)           (interference)
+
+    Feature ``j``'s entry of ``interference`` is ``I_j Σ_{i≠j} (W_j · W_i)²``, the interference it
+    receives from all other features. The two terms add up to the exact expected loss of
+    ``x' = WᵀW x`` for whitened inputs (``E[x] = 0``, ``E[x xᵀ] = 1``), the Saxe et al. setting the
+    paper adapts; :func:`linear_loss_terms` is the exact version for our sparse uniform data.
+
+    ``W: (..., hidden, features)``, ``importance``: broadcastable to ``(..., features)``.
+    Returns :class:`LossTerms`, each term ``(..., features)``, with ``bias`` zero.
+    """
+    W = _as_weights(W)
+    importance = torch.as_tensor(importance, dtype=W.dtype)
+    benefit, interference, _ = _benefit_and_interference(W, importance, torch.ones(()))
+    return LossTerms(benefit, interference, torch.zeros_like(benefit))
+
+
+def linear_loss_terms(
+    W: torch.Tensor, b: torch.Tensor, importance: torch.Tensor, probability: torch.Tensor
+) -> LossTerms:
+    """The exact expected loss of the linear model ``x' = WᵀW x + b`` on our data, in three terms.
+
+    Features are independent (not the correlated sets of §5); feature i is active with probability
+    ``p_i`` and then uniform on ``[0, 1]``, so ``E[x_i] = p_i / 2`` and ``Var[x_i] = p_i / 3 - p_i² / 4``. Splitting the error
+    into its centred part and its mean gives, per feature ``j`` (``G = WᵀW``)::
+
+        feature_benefit_j = I_j Var[x_j] (1 - ||W_j||²)²
+        interference_j    = I_j Σ_{i≠j} Var[x_i] (W_j · W_i)²
+        bias_j            = I_j (b_j - b*_j)²,   b*_j = E[x_j] - Σ_i G_ji E[x_i]
+
+    and ``total`` equals ``E Σ_j I_j (x_j - x'_j)²`` exactly. ``b*`` is the loss-minimising bias,
+    so the bias term vanishes at the optimum. With one density ``p`` for every feature, the first
+    two terms are ``(p/3 - p²/4)`` times those of :func:`loss_decomposition`.
+
+    Shapes: ``W (..., hidden, features)``; ``b``, ``importance``, ``probability`` broadcastable to
+    ``(..., features)``. Returns :class:`LossTerms`, each term ``(..., features)``.
+    """
+    W = _as_weights(W)
+    p = torch.as_tensor(probability, dtype=W.dtype)
+    if not torch.isfinite(p).all() or (p <= 0).any() or (p > 1).any():
+        raise ValueError(
+            f"probability={p.tolist()!r:.80} is not allowed: every value must be in (0, 1] "
+            "(it is the density 1 - S of each feature)"
+        )
+    p = torch.broadcast_to(p, W.shape[:-2] + W.shape[-1:])
+    importance = torch.as_tensor(importance, dtype=W.dtype)
+    mean, variance = p / 2, p / 3 - p**2 / 4
+    benefit, interference, gram = _benefit_and_interference(W, importance, variance)
+    best_b = mean - (gram @ mean.unsqueeze(-1)).squeeze(-1)
+    bias = importance * (torch.as_tensor(b).detach().to(W.dtype) - best_b) ** 2
+    return LossTerms(benefit, interference, bias)

@@ -13,11 +13,36 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
+from matplotlib.patches import Patch
 
-from .metrics import feature_norms
+from .geometry import UNIFORM_POLYTOPES, TegumFactor, polytope_edges, project_to_span
+from .metrics import (
+    dimensions_per_feature,
+    feature_dimensionality,
+    feature_norms,
+    represented,
+    superposition,
+)
+from .nonuniform import (
+    PerturbationSweep,
+    angular_share,
+    canonicalize_2d,
+    collapsed_set,
+    rank_one_fraction,
+)
 
-__all__ = ["plot_features_2d", "plot_gram", "intro_figure", "figure_png"]
+__all__ = [
+    "plot_features_2d",
+    "plot_gram",
+    "intro_figure",
+    "figure_png",
+    "plot_gram_and_bias",
+    "plot_feature_norms",
+    "superposition_figure",
+]
 
 FEATURE_CMAP = "viridis"
 
@@ -35,11 +60,12 @@ def plot_features_2d(
     ax: Axes | None = None,
     title: str | None = None,
     label_threshold: float = 0.1,
+    colors: Sequence | None = None,
 ) -> Axes:
     """Arrows ``W_i`` in the 2-D hidden space of one model. ``W: (2, features)``.
 
-    Colour shows importance (bright = important); features with ``||W_i|| > label_threshold`` are
-    numbered.
+    Colour shows importance (bright = important), unless ``colors`` gives one matplotlib colour
+    per feature; features with ``||W_i|| > label_threshold`` are numbered.
     """
     W_np = _numpy(W)
     if W_np.ndim != 2 or W_np.shape[0] != 2:
@@ -48,8 +74,11 @@ def plot_features_2d(
         )
     n = W_np.shape[1]
     ax = ax or plt.figure(figsize=(3, 3)).gca()
-    imp = np.ones(n) if importance is None else _numpy(importance)
-    colors = plt.get_cmap(FEATURE_CMAP)(0.15 + 0.8 * (imp - imp.min()) / max(np.ptp(imp), 1e-12))
+    if colors is None:
+        imp = np.ones(n) if importance is None else _numpy(importance)
+        colors = plt.get_cmap(FEATURE_CMAP)(
+            0.15 + 0.8 * (imp - imp.min()) / max(np.ptp(imp), 1e-12)
+        )
     lim = max(1.2, 1.15 * float(np.linalg.norm(W_np, axis=0).max()))
     ax.add_patch(plt.Circle((0, 0), 1.0, fill=False, ls=":", lw=0.8, color="0.6"))
     for i in range(n):
@@ -125,3 +154,741 @@ def figure_png(fig: Figure, dpi: int = 80) -> bytes:
     fig.savefig(buf, format="png", dpi=dpi)
     plt.close(fig)
     return buf.getvalue()
+
+
+# Section 3 (demonstrating superposition): WᵀW beside b, and ||W_i|| bars coloured by superposition.
+
+SUPERPOSITION_CMAP = "viridis"
+
+
+def _feature_ticks(n: int) -> list[int]:
+    return list(range(n)) if n <= 10 else list(range(0, n, 5))
+
+
+def plot_gram_and_bias(
+    W: torch.Tensor,
+    b: torch.Tensor,
+    *,
+    ax: Axes,
+    bias_ax: Axes,
+    vmax: float = 1.0,
+    title: str | None = None,
+) -> AxesImage:
+    """``WᵀW`` of one model as a heat map in ``ax`` and its bias ``b`` as one column in ``bias_ax``.
+
+    ``W: (hidden, features)``, ``b: (features,)``. Both share one red (+) / blue (−) scale from
+    ``-vmax`` to ``vmax`` (values beyond it saturate); features run from most important (top, left).
+    Cells are square, so ``bias_ax`` lines up with ``ax`` when it is ``1/n`` as wide. Returns the
+    ``WᵀW`` image, for a colour bar.
+    """
+    W_np, b_np = _numpy(W), _numpy(b)
+    if W_np.ndim != 2 or b_np.shape != (W_np.shape[1],):
+        raise ValueError(
+            f"W has shape {W_np.shape} and b {b_np.shape}: they must be (hidden, features) and "
+            "(features,) of one model"
+        )
+    n = W_np.shape[1]
+    style = {"cmap": "RdBu_r", "vmin": -vmax, "vmax": vmax, "interpolation": "nearest"}
+    image = ax.imshow(W_np.T @ W_np, **style)
+    ticks = _feature_ticks(n)
+    ax.set(xticks=ticks, yticks=ticks)
+    ax.tick_params(labelsize=7)
+    bias_ax.imshow(b_np[:, None], **style)
+    bias_ax.set(xticks=[0], xticklabels=["b"], yticks=[])
+    bias_ax.tick_params(labelsize=7)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return image
+
+
+def plot_feature_norms(
+    W: torch.Tensor, *, ax: Axes | None = None, title: str | None = None
+) -> Axes:
+    """Bars of ``||W_i||`` (most important feature on top) coloured by superposition.
+
+    ``W: (hidden, features)``. The colour is ``Σ_{j≠i} (Ŵ_i · W_j)²`` on the ``viridis`` scale from
+    0 (dark: orthogonal to every other feature) to 1 or more (yellow: other features together
+    project onto ``W_i`` as strongly as feature i itself), as in the paper's figure.
+    """
+    W_np = _numpy(W)
+    if W_np.ndim != 2:
+        raise ValueError(
+            f"W has shape {W_np.shape}: plot_feature_norms needs one model's (hidden, features)"
+        )
+    norms = np.linalg.norm(W_np, axis=0)
+    sup = superposition(torch.from_numpy(W_np)).numpy()
+    n = len(norms)
+    ax = ax or plt.figure(figsize=(2.5, 3.5)).gca()
+    ax.barh(np.arange(n), norms, color=plt.get_cmap(SUPERPOSITION_CMAP)(np.clip(sup, 0.0, 1.0)))
+    ax.axvline(1.0, color="0.5", lw=0.8, ls=":")
+    ax.set(xlim=(0, max(1.25, 1.05 * float(norms.max()))), ylim=(n - 0.5, -0.5))
+    ax.set_yticks(_feature_ticks(n))
+    ax.set_xlabel("‖W_i‖", fontsize=8)
+    ax.tick_params(labelsize=7)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+def superposition_figure(
+    W: torch.Tensor,
+    b: torch.Tensor,
+    titles: Sequence[str],
+    *,
+    suptitle: str | None = None,
+) -> Figure:
+    """Section 3's figure: per model (column), ``WᵀW`` with ``b`` above the ``||W_i||`` bars.
+
+    ``W: (models, hidden, features)``, ``b: (models, features)``. All heat maps share one colour
+    scale; each column's title also says how many features are represented (``||W_i|| > 0.5``).
+    """
+    W_t, b_t = torch.as_tensor(W).detach(), torch.as_tensor(b).detach()
+    if W_t.dim() != 3 or b_t.shape != (W_t.shape[0], W_t.shape[2]) or len(titles) != W_t.shape[0]:
+        raise ValueError(
+            f"W has shape {tuple(W_t.shape)}, b {tuple(b_t.shape)} and there are {len(titles)} titles: "
+            "they must be (models, hidden, features), (models, features) and one title per model"
+        )
+    cols, n = W_t.shape[0], W_t.shape[2]
+    gram = W_t.transpose(1, 2) @ W_t
+    vmax = max(1.0, float(gram.abs().max()), float(b_t.abs().max()))
+    fig = plt.figure(figsize=(1.9 * cols + 1.0, 4.8), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1.0, 1.0])
+    # One row of (WᵀW, b) pairs: a narrow column for b right of each heat map.
+    heat_axes = top.subplots(1, 2 * cols, width_ratios=[n, 1] * cols)
+    bar_axes = bottom.subplots(1, cols, squeeze=False)[0]
+    counts = represented(W_t).sum(-1).tolist()
+    for c in range(cols):
+        image = plot_gram_and_bias(
+            W_t[c],
+            b_t[c],
+            ax=heat_axes[2 * c],
+            bias_ax=heat_axes[2 * c + 1],
+            vmax=vmax,
+            title=f"{titles[c]}\n{counts[c]} of {n} represented",
+        )
+        plot_feature_norms(W_t[c], ax=bar_axes[c])
+    top.colorbar(image, ax=heat_axes, shrink=0.8, label="WᵀW and b")
+    bottom.colorbar(
+        plt.cm.ScalarMappable(norm=plt.Normalize(0.0, 1.0), cmap=SUPERPOSITION_CMAP),
+        ax=bar_axes,
+        shrink=0.8,
+        label="superposition",
+    )
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
+
+
+# Section 5 (uniform superposition): dimensions per feature, feature dimensionality, polytopes.
+
+__all__ += [
+    "plot_dimensions_per_feature",
+    "plot_feature_dimensionality",
+    "dimensionality_figure",
+    "plot_polytope",
+    "polytope_gallery",
+    "plot_dimensionality_histogram",
+    "geometry_snapshot",
+]
+
+POLYTOPE_COLORS = {
+    "dedicated": "#444444",
+    "tetrahedron": "#8c564b",
+    "triangle": "#2ca02c",
+    "digon": "#1f77b4",
+    "pentagon": "#d62728",
+    "square antiprism": "#9467bd",
+}
+
+
+def _inverse_density(density: torch.Tensor | Sequence[float]) -> np.ndarray:
+    p = _numpy(torch.as_tensor(density, dtype=torch.float32)).reshape(-1)
+    if (p <= 0).any() or (p > 1).any():
+        raise ValueError(f"density={p.tolist()!r} is not allowed: every value must be in (0, 1]")
+    return 1.0 / p
+
+
+def _polytope_lines(ax: Axes, *, vertical: bool = False, labels: bool = True) -> None:
+    """The fractions of :data:`geometry.UNIFORM_POLYTOPES` as reference lines, labelled."""
+    label_y = np.inf
+    for p in sorted(UNIFORM_POLYTOPES, key=lambda p: -p.fraction):
+        color = POLYTOPE_COLORS[p.name]
+        line = ax.axvline if vertical else ax.axhline
+        line(p.fraction, color=color, lw=0.9, ls="--", alpha=0.7, zorder=0)
+        if labels and vertical:
+            ax.annotate(
+                p.label,
+                xy=(p.fraction, 0.98),
+                xycoords=("data", "axes fraction"),
+                xytext=(-2, 0),
+                textcoords="offset points",
+                rotation=90,
+                ha="right",
+                va="top",
+                fontsize=6,
+                color=color,
+            )
+        elif labels:
+            # Labels of close fractions (2/5 and 3/8) are pushed apart to stay readable.
+            label_y = min(p.fraction, label_y - 0.045)
+            ax.annotate(
+                p.label,
+                xy=(1.0, label_y),
+                xycoords=("axes fraction", "data"),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+                color=color,
+            )
+
+
+def plot_dimensions_per_feature(
+    W: torch.Tensor, density: torch.Tensor, *, ax: Axes | None = None, title: str | None = None
+) -> Axes:
+    """``D* = m / ||W||_F²`` of every model against ``1/(1−S)`` (log x), with dashed lines at 1, 1/2
+    and 2/5. ``W: (instances, hidden, features)``, ``density: (instances,)`` the density ``1 − S``."""
+    x = _inverse_density(density)
+    y = _numpy(dimensions_per_feature(W))
+    ax = ax or plt.figure(figsize=(5, 3.2)).gca()
+    for level, text in ((1.0, "1"), (0.5, "1/2 (antipodal pairs)"), (0.4, "2/5 (pentagons)")):
+        ax.axhline(level, color="0.6", ls="--", lw=0.8, zorder=0)
+        ax.text(x.max(), level, text, ha="right", va="bottom", fontsize=7, color="0.35")
+    ax.plot(x, y, "o-", color="k", ms=4, lw=1.2)
+    ax.set(xscale="log", ylim=(0, 1.1), xlabel="1/(1−S)  (1 / feature density)")
+    ax.set_ylabel("D* = m / ‖W‖²_F")
+    ax.set_title(title or "Dimensions per feature", fontsize=10)
+    return ax
+
+
+def plot_feature_dimensionality(
+    W: torch.Tensor, density: torch.Tensor, *, ax: Axes | None = None, title: str | None = None
+) -> Axes:
+    """Every feature's ``D_i`` against ``1/(1−S)`` (log x), over ``D*`` (black line), with the
+    polytope fractions as labelled lines. ``W: (instances, hidden, features)``, ``density:
+    (instances,)``. Represented features (``||W_i|| > 0.5``) are dark, the others grey."""
+    x = _inverse_density(density)
+    D = _numpy(feature_dimensionality(W))
+    rep = _numpy(represented(W))
+    # A small multiplicative jitter keeps the 200 points of one model from hiding each other.
+    jitter = np.exp(np.random.default_rng(0).uniform(-0.025, 0.025, size=D.shape))
+    xx = x[:, None] * jitter
+    ax = ax or plt.figure(figsize=(6, 3.6)).gca()
+    _polytope_lines(ax)
+    ax.scatter(xx[~rep], D[~rep], s=4, color="0.75", lw=0, label="not represented")
+    ax.scatter(xx[rep], D[rep], s=5, color="#1f3b73", alpha=0.5, lw=0, label="represented")
+    ax.plot(x, _numpy(dimensions_per_feature(W)), color="k", lw=1, label="D*")
+    ax.set(xscale="log", ylim=(-0.03, 1.1), xlabel="1/(1−S)  (1 / feature density)")
+    ax.set_ylabel("feature dimensionality D_i")
+    ax.legend(fontsize=7, loc="lower left", markerscale=2)
+    ax.set_title(title or "Every feature's dimensionality", fontsize=10)
+    return ax
+
+
+def dimensionality_figure(W: torch.Tensor, density: torch.Tensor) -> Figure:
+    """Section 5's figure: ``D*`` (left) and every ``D_i`` (right) against ``1/(1−S)``."""
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(11, 3.8), layout="constrained", width_ratios=(1, 1.35)
+    )
+    plot_dimensions_per_feature(W, density, ax=left)
+    plot_feature_dimensionality(W, density, ax=right)
+    return fig
+
+
+def plot_polytope(
+    W: torch.Tensor, factor: TegumFactor, *, ax: Axes | None = None, title: str | None = None
+) -> Axes:
+    """One tegum factor of one model, ``W: (hidden, features)``, drawn in its own span.
+
+    The factor's feature vectors are projected onto their ``factor.rank`` principal directions
+    (:func:`geometry.project_to_span`): a 1-D or 2-D factor is drawn flat, a 3-D one needs an
+    ``Axes`` made with ``projection="3d"`` (made for you when ``ax`` is None). Edges join nearest
+    vertices (:func:`geometry.polytope_edges`); numbers are feature indices.
+    """
+    rank = factor.rank
+    if rank > 3:
+        raise ValueError(f"factor spans {rank} dimensions: plot_polytope draws at most 3")
+    P = _numpy(project_to_span(W, factor.features, dims=rank))
+    if rank == 1:
+        P = np.vstack([P, np.zeros_like(P)])
+    if ax is None:
+        fig = plt.figure(figsize=(3, 3))
+        ax = fig.add_subplot(projection="3d" if rank == 3 else None)
+    is_3d = getattr(ax, "name", "") == "3d"
+    if is_3d != (rank == 3):
+        raise ValueError(
+            f"factor spans {rank} dimensions: draw it on a {'3-D' if rank == 3 else '2-D'} Axes"
+        )
+    color = POLYTOPE_COLORS.get(factor.polytope.name, "k") if factor.polytope else "k"
+    edges = polytope_edges(P) if P.shape[1] > 1 else []
+    for i, j in edges:
+        ax.plot(*P[:, [i, j]], color=color, lw=1.5)
+    for k in range(P.shape[1]):
+        ax.plot(*np.stack([np.zeros(P.shape[0]), P[:, k]], axis=1), color="0.75", lw=0.6)
+        ax.text(*(1.15 * P[:, k]), str(factor.features[k]), fontsize=7, ha="center")
+    if is_3d:
+        ax.scatter(*P, color=color, s=25, depthshade=False)
+    else:
+        ax.scatter(*P, color=color, s=25)
+    lim = 1.3 * float(np.abs(P).max())
+    if is_3d:
+        ax.set(xlim=(-lim, lim), ylim=(-lim, lim), zlim=(-lim, lim), xticks=[], yticks=[])
+        ax.set_zticks([])
+        ax.set_box_aspect((1, 1, 1))
+        # Nearly side-on to the least-spread principal axis: a square antiprism's two squares
+        # show as two layers.
+        ax.view_init(elev=15, azim=30)
+    else:
+        ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal", xticks=[], yticks=[])
+    mean_d = float(np.mean(factor.dimensionality))
+    ax.set_title(
+        title or f"{factor.name}: {factor.size} features in {rank}-D\nmean D_i = {mean_d:.3f}",
+        fontsize=9,
+    )
+    return ax
+
+
+def polytope_gallery(
+    W: torch.Tensor,
+    examples: dict[str, tuple[int, TegumFactor]],
+    density: torch.Tensor,
+) -> Figure:
+    """One panel per found polytope, in its own span (3-D ones in 3-D), titled with its model's
+    ``1/(1−S)``. ``W: (instances, hidden, features)``; ``examples`` as from
+    :func:`geometry.clearest_examples`."""
+    if not examples:
+        raise ValueError("examples is empty: there is no polytope to draw")
+    x = _inverse_density(density)
+    fig = plt.figure(figsize=(2.7 * len(examples), 3.1), layout="constrained")
+    for c, (name, (k, f)) in enumerate(examples.items()):
+        ax = fig.add_subplot(1, len(examples), c + 1, projection="3d" if f.rank == 3 else None)
+        mean_d = float(np.mean(f.dimensionality))
+        plot_polytope(
+            W[k],
+            f,
+            ax=ax,
+            title=f"{name}, 1/(1−S) = {x[k]:.2f}\n{f.size} in {f.rank}-D, mean D_i = {mean_d:.3f}",
+        )
+    return fig
+
+
+def plot_dimensionality_histogram(
+    W: torch.Tensor, *, ax: Axes | None = None, title: str | None = None
+) -> Axes:
+    """Histogram of the represented features' ``D_i`` of one model, ``W: (hidden, features)``,
+    with the polytope fractions as vertical lines."""
+    D = _numpy(feature_dimensionality(W))[_numpy(represented(W))]
+    ax = ax or plt.figure(figsize=(4, 3)).gca()
+    _polytope_lines(ax, vertical=True)
+    ax.hist(D, bins=np.arange(0.0, 1.06, 0.01), color="#1f3b73")
+    ax.set(xlim=(0, 1.05), xlabel="feature dimensionality D_i", ylabel="features")
+    ax.set_title(title or f"D_i of {len(D)} represented features", fontsize=10)
+    return ax
+
+
+def geometry_snapshot(
+    W: torch.Tensor, factors: Sequence[TegumFactor], *, title: str, max_polytopes: int = 3
+) -> Figure:
+    """One model, ``W: (hidden, features)``: its ``D_i`` histogram, then up to ``max_polytopes`` of
+    its named tegum factors other than digons (one of each kind, the least leaky), else a digon."""
+    named = [f for f in factors if f.polytope is not None]
+    picks: dict[str, TegumFactor] = {}
+    for f in sorted(named, key=lambda f: f.leakage):
+        picks.setdefault(f.name, f)
+    shown = [f for n, f in picks.items() if n not in ("digon", "dedicated")][:max_polytopes]
+    shown = shown or [picks[n] for n in ("digon", "dedicated") if n in picks][:1]
+    fig = plt.figure(figsize=(4.2 + 2.6 * len(shown), 3.2), layout="constrained")
+    grid = fig.add_gridspec(1, 1 + len(shown), width_ratios=[1.6] + [1] * len(shown))
+    plot_dimensionality_histogram(W, ax=fig.add_subplot(grid[0]))
+    for c, f in enumerate(shown):
+        plot_polytope(
+            W, f, ax=fig.add_subplot(grid[c + 1], projection="3d" if f.rank == 3 else None)
+        )
+    fig.suptitle(title, fontsize=10)
+    return fig
+
+
+# Section 5 (non-uniform superposition): one feature's density swept, and feature sets.
+
+__all__ += [
+    "SET_COLORS",
+    "feature_set_colors",
+    "plot_feature_sets",
+    "feature_sets_figure",
+    "plot_sweep_norms",
+    "plot_sweep_losses",
+    "plot_angular_share",
+    "perturbation_figure",
+    "plot_rank_one_fraction",
+    "sweep_point_figure",
+]
+
+SET_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink")
+CONFIGURATION_COLORS = {"pentagon": "tab:blue", "2 digons": "tab:orange"}
+VARIED_COLOR = "tab:red"
+
+
+def feature_set_colors(n_features: int, sets: Sequence[Sequence[int]]) -> list[str]:
+    """One colour per feature: the features of ``sets[k]`` share ``SET_COLORS[k]``; others grey."""
+    colors = ["0.55"] * n_features
+    for k, members in enumerate(sets):
+        for i in members:
+            colors[int(i)] = SET_COLORS[k % len(SET_COLORS)]
+    return colors
+
+
+def plot_feature_sets(
+    W: torch.Tensor,
+    sets: Sequence[Sequence[int]],
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Feature directions of one model, coloured by set. ``W: (hidden, features)``, hidden 2 or 3.
+
+    2-D: arrows (:func:`plot_features_2d`). 3-D: a stem from the origin to each ``W_i``, with grey
+    edges between nearest represented tips (:func:`geometry.polytope_edges`), on an ``Axes`` made
+    with ``projection="3d"`` (made for you when ``ax`` is None).
+    """
+    W_np = _numpy(W)
+    if W_np.ndim != 2 or W_np.shape[0] not in (2, 3):
+        raise ValueError(
+            f"W has shape {W_np.shape}: plot_feature_sets needs one model's (2 or 3, features)"
+        )
+    colors = feature_set_colors(W_np.shape[1], sets)
+    if W_np.shape[0] == 2:
+        return plot_features_2d(W_np, ax=ax, title=title, colors=colors)
+    if ax is None:
+        ax = plt.figure(figsize=(3.2, 3.2)).add_subplot(projection="3d")
+    if getattr(ax, "name", "") != "3d":
+        raise ValueError("a 3-D model needs an Axes made with projection='3d'")
+    # The wireframe between nearest represented vertices makes the solid (e.g. an octahedron) visible.
+    shown = np.flatnonzero(np.linalg.norm(W_np, axis=0) > 0.5)
+    if len(shown) >= 2:
+        for i, j in polytope_edges(torch.from_numpy(W_np[:, shown])):
+            ax.plot(*W_np[:, shown[[i, j]]], color="0.8", lw=0.8)
+    for i, color in enumerate(colors):
+        x, y, z = W_np[:, i]
+        ax.plot([0, x], [0, y], [0, z], color=color, lw=2)
+        ax.scatter([x], [y], [z], color=color, s=25, depthshade=False)
+        ax.text(1.15 * x, 1.15 * y, 1.15 * z, str(i), fontsize=8, color=color)
+    lim = max(1.0, float(np.linalg.norm(W_np, axis=0).max()))
+    ax.set(xlim=(-lim, lim), ylim=(-lim, lim), zlim=(-lim, lim), xticks=[], yticks=[], zticks=[])
+    ax.set_box_aspect((1, 1, 1))
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def feature_sets_figure(
+    W: torch.Tensor,
+    sets: Sequence[Sequence[int]],
+    titles: Sequence[str],
+    *,
+    suptitle: str | None = None,
+) -> Figure:
+    """A row of :func:`plot_feature_sets` panels, one per model: ``W: (models, hidden, features)``."""
+    W_t = torch.as_tensor(W).detach()
+    if W_t.dim() != 3 or len(titles) != W_t.shape[0]:
+        raise ValueError(
+            f"W has shape {tuple(W_t.shape)} and there are {len(titles)} titles: they must be "
+            "(models, hidden, features) and one title per model"
+        )
+    cols = W_t.shape[0]
+    fig = plt.figure(figsize=(2.5 * cols, 2.9), layout="constrained")
+    projection = "3d" if W_t.shape[1] == 3 else None
+    for c in range(cols):
+        ax = fig.add_subplot(1, cols, c + 1, projection=projection)
+        plot_feature_sets(W_t[c], sets, ax=ax, title=titles[c])
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
+
+
+def _mark_crossover(ax: Axes, sweep: PerturbationSweep, label: bool = False) -> None:
+    for x in sweep.crossover().tolist():
+        ax.axvline(x, color="k", ls="--", lw=1, label=f"loss crossover {x:.2f}" if label else None)
+
+
+def plot_sweep_norms(sweep: PerturbationSweep, *, ax: Axes | None = None) -> Axes:
+    """``||W_f||`` of the varied feature for every restart (dots coloured by configuration) and for
+    the lowest-loss restart (black line), against its relative density (log x)."""
+    ax = ax or plt.figure(figsize=(4, 3)).gca()
+    f = sweep.feature
+    norms = _numpy(sweep.W.norm(dim=-2)[..., f])
+    labels = sweep.labels
+    x = np.broadcast_to(_numpy(sweep.relative)[:, None], norms.shape)
+    other = np.ones(norms.shape, dtype=bool)
+    for name, color in CONFIGURATION_COLORS.items():
+        mask = labels == name
+        other &= ~mask
+        ax.scatter(x[mask], norms[mask], s=9, color=color, alpha=0.6, lw=0, label=name)
+    ax.scatter(x[other], norms[other], s=9, color="0.6", alpha=0.6, lw=0, label="other")
+    best = _numpy(sweep.best_W.norm(dim=-2)[..., f])
+    ax.plot(_numpy(sweep.relative), best, color="k", lw=1.2, label="lowest loss")
+    _mark_crossover(ax, sweep)
+    ax.set(xscale="log", xlabel=f"relative density of feature {f}", ylabel=f"‖W_{f}‖")
+    ax.legend(fontsize=7, loc="center right")
+    ax.set_title(f"Feature {f}'s norm, every restart", fontsize=10)
+    return ax
+
+
+def plot_sweep_losses(sweep: PerturbationSweep, *, ax: Axes | None = None) -> Axes:
+    """The lowest loss of each configuration (pentagon, two digons) against the varied feature's
+    relative density (log-log); the curves cross at the phase change (dashed line)."""
+    ax = ax or plt.figure(figsize=(4, 3)).gca()
+    x = _numpy(sweep.relative)
+    for name, color in CONFIGURATION_COLORS.items():
+        ax.plot(x, _numpy(sweep.family_loss(name)), "o-", ms=3, color=color, label=name)
+    _mark_crossover(ax, sweep, label=True)
+    ax.set(xscale="log", yscale="log", xlabel=f"relative density of feature {sweep.feature}")
+    ax.set_ylabel("loss (best restart of that shape)")
+    ax.legend(fontsize=7)
+    ax.set_title("Loss of each configuration", fontsize=10)
+    return ax
+
+
+def plot_angular_share(sweep: PerturbationSweep, *, ax: Axes | None = None) -> Axes:
+    """The angle between the varied feature's two neighbours in the lowest-loss solution
+    (:func:`nonuniform.angular_share`; 144° in a regular pentagon) against its relative density."""
+    ax = ax or plt.figure(figsize=(4, 3)).gca()
+    share = _numpy(angular_share(sweep.best_W, sweep.feature))
+    ax.axhline(144, color="0.6", ls=":", lw=1)
+    ax.text(
+        _numpy(sweep.relative).max(), 144, "regular pentagon 144°", ha="right", va="top", fontsize=7
+    )
+    ax.plot(_numpy(sweep.relative), share, "o-", ms=3, color=VARIED_COLOR)
+    _mark_crossover(ax, sweep)
+    ax.set(xscale="log", xlabel=f"relative density of feature {sweep.feature}")
+    ax.set_ylabel("angle between its neighbours (°)")
+    ax.set_title("The pentagon deforms", fontsize=10)
+    return ax
+
+
+def _canonical_best(sweep: PerturbationSweep, index: int, restart: int | None = None) -> np.ndarray:
+    """The solution rotated so the varied feature points along +x (the next feature when the
+    varied one is dropped), mirrored so the next feature lies above: panels line up."""
+    n = sweep.W.shape[-1]
+    f = sweep.feature
+    W = sweep.best_W[index] if restart is None else sweep.W[index, restart]
+    anchor = f if float(W[:, f].norm()) > 0.5 else (f + 1) % n
+    return _numpy(canonicalize_2d(W, anchor=anchor, orient=(anchor + 1) % n))
+
+
+def _varied_colors(n: int, feature: int) -> list[str]:
+    return [VARIED_COLOR if i == feature else "0.35" for i in range(n)]
+
+
+def perturbation_figure(sweep: PerturbationSweep, picks: Sequence[float]) -> Figure:
+    """Section 5's first figure: above, the lowest-loss solution at the sweep points nearest to
+    each relative density in ``picks`` (rotated to a common orientation, varied feature in red);
+    below, :func:`plot_sweep_norms`, :func:`plot_sweep_losses` and :func:`plot_angular_share`."""
+    fig = plt.figure(figsize=(11, 6.0), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1.0, 1.2])
+    arrows = top.subplots(1, len(picks), squeeze=False)[0]
+    rel = sweep.relative
+    n = sweep.W.shape[-1]
+    for ax, pick in zip(arrows, picks, strict=True):
+        i = int((rel.log() - np.log(pick)).abs().argmin())
+        plot_features_2d(
+            _canonical_best(sweep, i),
+            ax=ax,
+            colors=_varied_colors(n, sweep.feature),
+            title=f"relative density {float(rel[i]):.2f}\n{sweep.best_labels[i]}",
+        )
+    a, b, c = bottom.subplots(1, 3)
+    plot_sweep_norms(sweep, ax=a)
+    plot_sweep_losses(sweep, ax=b)
+    plot_angular_share(sweep, ax=c)
+    return fig
+
+
+def plot_rank_one_fraction(
+    density: torch.Tensor | Sequence[float],
+    W: torch.Tensor,
+    sets: Sequence[Sequence[int]],
+    *,
+    ax: Axes | None = None,
+) -> Axes:
+    """Each set's :func:`nonuniform.rank_one_fraction` against density (log x); filled markers
+    where the set has collapsed (:func:`nonuniform.collapsed_set`). ``W: (points, hidden, features)``."""
+    ax = ax or plt.figure(figsize=(4.5, 3)).gca()
+    x = _numpy(torch.as_tensor(density, dtype=torch.float32))
+    for k, members in enumerate(sets):
+        color = SET_COLORS[k % len(SET_COLORS)]
+        frac = _numpy(rank_one_fraction(W, members))
+        done = _numpy(collapsed_set(W, members))
+        ax.plot(x, frac, "-", color=color, lw=1, label=f"set {tuple(members)}")
+        ax.scatter(x[done], frac[done], color=color, s=30, zorder=3)
+        ax.scatter(x[~done], frac[~done], facecolors="white", edgecolors=color, s=30, zorder=3)
+    ax.axhline(1.0, color="0.6", ls=":", lw=1)
+    ax.axhline(0.5, color="0.6", ls=":", lw=1)
+    ax.set(xscale="log", ylim=(0.4, 1.05), xlabel="feature density 1 − S")
+    ax.set_ylabel("rank-one fraction σ₁² / Σσ²")
+    ax.legend(fontsize=7, loc="upper left")
+    ax.set_title("Correlated pairs collapse (filled: collapsed)", fontsize=10)
+    return ax
+
+
+def sweep_point_figure(sweep: PerturbationSweep, index: int, rank: int = 1) -> Figure:
+    """One restart of one sweep point: its arrows (left, rotated to the common orientation) and
+    where its loss sits among all restarts and configurations (right). ``rank`` 1 is the
+    lowest-loss restart at point ``index``."""
+    k = sweep.W.shape[1]
+    if not 1 <= rank <= k:
+        raise ValueError(f"rank={rank!r} is not allowed: it must be in [1, {k}]")
+    j = int(sweep.losses[index].argsort()[rank - 1])
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(8.2, 3.3), layout="constrained", width_ratios=(1, 1.5)
+    )
+    label = sweep.labels[index, j]
+    plot_features_2d(
+        _canonical_best(sweep, index, restart=j),
+        ax=left,
+        colors=_varied_colors(sweep.W.shape[-1], sweep.feature),
+        title=f"relative density {float(sweep.relative[index]):.2f}: {label}\n"
+        f"restart {rank} of {k} by loss",
+    )
+    plot_sweep_losses(sweep, ax=right)
+    x = np.full(k, float(sweep.relative[index]))
+    right.scatter(
+        x, _numpy(sweep.losses[index]), s=12, color="0.6", zorder=3, label="restarts here"
+    )
+    right.scatter(
+        x[:1],
+        _numpy(sweep.losses[index, j : j + 1]),
+        s=60,
+        marker="*",
+        color="k",
+        zorder=4,
+        label="this restart",
+    )
+    right.legend(fontsize=7)
+    return fig
+
+
+# Section 4 (superposition as a phase change): phase diagrams of the extra feature.
+
+__all__ += [
+    "PHASE_COLORS",
+    "plot_phase_diagram",
+    "phase_figure",
+    "add_phase_legend",
+    "plot_weights_1d",
+]
+
+PHASE_COLORS = ("#d9d9d9", "#4c72b0", "#dd8452", "#55a868")
+"""Colour of phase label 0, 1, 2, 3 (not represented, dedicated, superposition, ...)."""
+NO_PHASE_COLOR = "#222222"
+
+
+def _log_edges(centers: torch.Tensor | np.ndarray) -> np.ndarray:
+    """Cell edges of a log-spaced grid of ``centers (k,)``, half a step beyond each end."""
+    c = np.log(_numpy(torch.as_tensor(centers, dtype=torch.float64)))
+    mid = (c[1:] + c[:-1]) / 2
+    return np.exp(np.concatenate([[2 * c[0] - mid[0]], mid, [2 * c[-1] - mid[-1]]]))
+
+
+def plot_phase_diagram(
+    labels: torch.Tensor,
+    r: torch.Tensor,
+    p: torch.Tensor,
+    phases: Sequence[str],
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    outline: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
+    crosses: torch.Tensor | None = None,
+) -> Axes:
+    """A phase diagram: ``labels (R, P)`` (index into ``phases``, −1 for none of them) on a grid
+    of relative importance ``r (R,)`` (x axis, log) and density ``p (P,)`` (y axis, log).
+
+    ``outline = (r_fine, p_fine, labels_fine)`` draws that diagram's phase boundaries as white
+    lines (e.g. the paper's closed-form theory); ``crosses (R, P)`` bool marks cells with an ×.
+    """
+    lab = _numpy(labels)
+    ax = ax or plt.figure(figsize=(4, 3.5)).gca()
+    cmap = ListedColormap([NO_PHASE_COLOR, *PHASE_COLORS[: len(phases)]])
+    ax.pcolormesh(
+        _log_edges(r), _log_edges(p), lab.T + 1, cmap=cmap, vmin=-0.5, vmax=len(phases) + 0.5
+    )
+    if outline is not None:
+        r_f, p_f, lab_f = (_numpy(t) for t in outline)
+        for k in np.unique(lab_f):
+            ax.contour(r_f, p_f, (lab_f == k).T.astype(float), levels=[0.5], colors="white",
+                       linewidths=1.2, linestyles="--")  # fmt: skip
+    if crosses is not None:
+        rr, pp = np.meshgrid(_numpy(r), _numpy(p), indexing="ij")
+        hit = _numpy(crosses).astype(bool)
+        ax.scatter(rr[hit], pp[hit], marker="x", s=18, color="black", linewidths=1.0)
+    ax.set(xscale="log", yscale="log")
+    ax.set_xlabel("relative importance r of the extra feature", fontsize=8)
+    ax.set_ylabel("density 1 − S", fontsize=8)
+    ax.tick_params(labelsize=7)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+def phase_figure(
+    panels: Sequence[tuple[torch.Tensor, str]],
+    r: torch.Tensor,
+    p: torch.Tensor,
+    phases: Sequence[str],
+    *,
+    outline: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
+    crosses: Sequence[torch.Tensor | None] | None = None,
+    suptitle: str | None = None,
+) -> Figure:
+    """Phase diagrams side by side, one per ``(labels (R, P), title)`` in ``panels``, with a shared
+    legend; ``outline`` and ``crosses`` (one per panel, or None) as in :func:`plot_phase_diagram`."""
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(3.6 * len(panels), 3.9), squeeze=False, layout="constrained"
+    )
+    crosses = crosses or [None] * len(panels)
+    for ax, (labels, title), cross in zip(axes[0], panels, crosses, strict=True):
+        plot_phase_diagram(labels, r, p, phases, ax=ax, title=title, outline=outline, crosses=cross)
+    add_phase_legend(fig, phases)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
+    return fig
+
+
+def add_phase_legend(fig: Figure, phases: Sequence[str]) -> None:
+    """A legend below ``fig`` with the colour of every phase and of "none of the candidates"."""
+    handles = [
+        Patch(color=c, label=name)
+        for c, name in zip(PHASE_COLORS[: len(phases)], phases, strict=True)
+    ]
+    handles.append(Patch(color=NO_PHASE_COLOR, label="none of the candidates"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=8)
+
+
+def plot_weights_1d(
+    W: torch.Tensor, b: torch.Tensor, *, ax: Axes | None = None, title: str | None = None
+) -> Axes:
+    """The weights of a model with one hidden dimension, ``W (1, features)``, as arrows along the
+    line (one row per feature, the last one labelled "extra"), with each bias ``b (features,)``."""
+    W_np, b_np = _numpy(W), _numpy(b)
+    if W_np.ndim != 2 or W_np.shape[0] != 1:
+        raise ValueError(
+            f"W has shape {W_np.shape}: plot_weights_1d needs one model's (1, features)"
+        )
+    n = W_np.shape[1]
+    ax = ax or plt.figure(figsize=(3.5, 2)).gca()
+    lim = max(1.2, 1.15 * float(np.abs(W_np).max()))
+    colors = plt.get_cmap(FEATURE_CMAP)(np.linspace(0.15, 0.85, n))
+    for i in range(n):
+        y = n - 1 - i
+        w = float(W_np[0, i])
+        if abs(w) >= 0.02:
+            ax.annotate("", xy=(w, y), xytext=(0, y),
+                        arrowprops={"arrowstyle": "-|>", "color": colors[i], "lw": 2.5})  # fmt: skip
+        name = "extra" if i == n - 1 else f"feature {i + 1}"
+        ax.text(-lim, y + 0.25, f"{name}: W = {w:+.2f}, b = {b_np[i]:+.2f}", fontsize=8)
+    ax.axvline(0, color="0.6", lw=0.8)
+    ax.set(xlim=(-lim, lim), ylim=(-0.6, n - 0.2), yticks=[])
+    ax.set_xlabel("the hidden dimension", fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax

@@ -10,7 +10,9 @@ not render (GitHub, nbviewer).
 from __future__ import annotations
 
 import base64
+import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -19,10 +21,41 @@ import torch
 from IPython.display import Image, display
 
 from .config import Config, decaying_importance
-from .plots import figure_png, plot_features_2d, plot_gram
+from .geometry import summarize_factors, tegum_factors
+from .metrics import dimensions_per_feature, represented
+from .nonuniform import PerturbationSweep, set_geometry
+from .plots import (
+    add_phase_legend,
+    figure_png,
+    geometry_snapshot,
+    plot_feature_sets,
+    plot_features_2d,
+    plot_gram,
+    plot_phase_diagram,
+    plot_weights_1d,
+    superposition_figure,
+    sweep_point_figure,
+)
+from .theory import (
+    THREE_IN_TWO,
+    TWO_IN_ONE,
+    PhaseDiagram,
+    PhaseProblem,
+    classify,
+    paper_phase_diagram,
+    train_best_of_exact,
+)
 from .train import train_best_of
 
-__all__ = ["IntroResult", "intro_explorer", "train_intro_model"]
+__all__ = [
+    "IntroResult",
+    "intro_explorer",
+    "train_intro_model",
+    "SuperpositionResult",
+    "superposition_explorer",
+    "train_superposition_model",
+    "SPARSITY_CHOICES",
+]
 
 
 @dataclass
@@ -39,19 +72,9 @@ def train_intro_model(
     sparsity: float, decay: float, n_features: int, seed: int, restarts: int = 8
 ) -> IntroResult:
     """Train ``restarts`` copies of an ``n_features → 2`` ReLU-output model and keep the lowest-loss one."""
-    start = time.perf_counter()
-    cfg = Config(
-        n_features=n_features,
-        n_hidden=2,
-        feature_probability=1.0 - sparsity,
-        importance=decaying_importance(n_features, decay),
-    )
-    result = train_best_of(cfg, k=restarts, seed=seed, progress=False)
+    r = train_superposition_model(sparsity, "relu", decay, seed, restarts, n_features, n_hidden=2)
     return IntroResult(
-        W=result.model.W[0].detach().clone(),
-        importance=cfg.importances[0],
-        loss=float(result.losses[0].min()),
-        seconds=time.perf_counter() - start,
+        W=r.W, importance=decaying_importance(n_features, decay), loss=r.loss, seconds=r.seconds
     )
 
 
@@ -105,35 +128,485 @@ def intro_explorer(
     n_slider = widgets.IntSlider(value=n_features, min=2, max=8, description="features", **common)
     seed_slider = widgets.IntSlider(value=seed, min=0, max=20, description="seed", **common)
     s_slider.add_class("toy-sparsity")
-    status = widgets.HTML()
-    out = widgets.Output(layout=widgets.Layout(min_height="300px"))
-    out.add_class("toy-figure")
-    box = _Explorer(
-        [
-            widgets.HBox(
-                [widgets.VBox([s_slider, d_slider]), widgets.VBox([n_slider, seed_slider])]
-            ),
-            status,
-            out,
-        ]
+
+    def render() -> tuple[bytes, str]:
+        r = train_intro_model(
+            s_slider.value, d_slider.value, n_slider.value, seed_slider.value, restarts
+        )
+        status = f"best of {restarts} restarts by loss: loss {r.loss:.4f}, retrained in {r.seconds:.2f} s"
+        return _intro_png(r, s_slider.value), status
+
+    controls = widgets.HBox(
+        [widgets.VBox([s_slider, d_slider]), widgets.VBox([n_slider, seed_slider])]
     )
+    return _live_explorer(controls, (s_slider, d_slider, n_slider, seed_slider), render, "300px")
+
+
+def _live_explorer(
+    controls: widgets.Widget,
+    inputs: Sequence[widgets.Widget],
+    render: Callable[[], tuple[bytes, str]],
+    min_height: str,
+) -> _Explorer:
+    """``controls`` above a status line and an ``Output`` (CSS class ``toy-figure``) with the figure.
+
+    Now and on every change of a widget in ``inputs``, ``render()`` retrains and returns the new
+    figure as PNG bytes and a status text; an exception shows in the status line instead.
+    """
+    status = widgets.HTML()
+    out = widgets.Output(layout=widgets.Layout(min_height=min_height))
+    out.add_class("toy-figure")
+    box = _Explorer([controls, status, out])
 
     def retrain(_change: object = None) -> None:
         status.value = "<i>training…</i>"
         try:
-            r = train_intro_model(
-                s_slider.value, d_slider.value, n_slider.value, seed_slider.value, restarts
-            )
-            box.png = _intro_png(r, s_slider.value)
+            box.png, message = render()
         except Exception as exc:  # noqa: BLE001 - a widget callback must report, never die silently
             status.value = f"<b style='color:#b00'>error: {type(exc).__name__}: {exc}</b>"
             return
         with out:
             out.clear_output(wait=True)
             display(Image(data=box.png))
-        status.value = f"best of {restarts} restarts by loss: loss {r.loss:.4f}, retrained in {r.seconds:.2f} s"
+        status.value = message
 
-    for w in (s_slider, d_slider, n_slider, seed_slider):
+    for w in inputs:
         w.observe(retrain, names="value")
     retrain()
     return box
+
+
+# Section 3 (demonstrating superposition): n = 20 features in m = 5 dimensions, linear or ReLU output.
+
+SPARSITY_CHOICES = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99, 0.995, 0.997, 0.999)
+
+
+@dataclass
+class SuperpositionResult:
+    """One retrain: the best restart's ``W (hidden, features)`` and ``b (features,)``, loss, time."""
+
+    W: torch.Tensor
+    b: torch.Tensor
+    loss: float
+    seconds: float
+
+
+def train_superposition_model(
+    sparsity: float,
+    output: str = "relu",
+    decay: float = 0.7,
+    seed: int = 0,
+    restarts: int = 8,
+    n_features: int = 20,
+    n_hidden: int = 5,
+) -> SuperpositionResult:
+    """Train ``restarts`` copies of an ``n_features → n_hidden`` model with importance ``decay**i``
+    (``output`` ``"relu"`` or ``"linear"``) and keep the lowest-loss one."""
+    start = time.perf_counter()
+    cfg = Config(
+        n_features=n_features,
+        n_hidden=n_hidden,
+        feature_probability=1.0 - sparsity,
+        importance=decaying_importance(n_features, decay),
+    )
+    result = train_best_of(cfg, k=restarts, output=output, seed=seed, progress=False)
+    return SuperpositionResult(
+        W=result.model.W[0].detach().clone(),
+        b=result.model.b[0].detach().clone(),
+        loss=float(result.losses[0].min()),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def superposition_explorer(
+    *,
+    sparsity: float = 0.99,
+    output: str = "relu",
+    decay: float = 0.7,
+    seed: int = 0,
+    restarts: int = 8,
+) -> widgets.VBox:
+    """Pick a sparsity (one of :data:`SPARSITY_CHOICES`), the output (ReLU or linear), the
+    importance decay and a seed; each change retrains a 20 → 5 model (best of ``restarts`` by loss)
+    and redraws ``WᵀW`` with ``b`` and the ``||W_i||`` bars coloured by superposition.
+    """
+    if sparsity not in SPARSITY_CHOICES:
+        raise ValueError(f"sparsity={sparsity!r} is not allowed: choose one of {SPARSITY_CHOICES}")
+    style = {"description_width": "110px"}
+    common = {"style": style, "layout": widgets.Layout(width="420px")}
+    s_slider = widgets.SelectionSlider(
+        options=SPARSITY_CHOICES,
+        value=sparsity,
+        description="sparsity",
+        continuous_update=False,
+        **common,
+    )
+    kind = widgets.ToggleButtons(options=["relu", "linear"], value=output, description="output")
+    kind.style.description_width = "110px"
+    d_slider = widgets.FloatSlider(
+        value=decay,
+        min=0.5,
+        max=1.0,
+        step=0.05,
+        description="importance decay",
+        continuous_update=False,
+        **common,
+    )
+    seed_slider = widgets.IntSlider(
+        value=seed, min=0, max=20, description="seed", continuous_update=False, **common
+    )
+
+    def render() -> tuple[bytes, str]:
+        r = train_superposition_model(
+            s_slider.value, kind.value, d_slider.value, seed_slider.value, restarts
+        )
+        fig = superposition_figure(
+            r.W[None], r.b[None], [f"{kind.value} output, S = {s_slider.value:g}"]
+        )
+        n_rep = int(represented(r.W).sum())
+        status = (
+            f"best of {restarts} restarts by loss: loss {r.loss:.3g}, {n_rep} of "
+            f"{r.W.shape[1]} features represented, retrained in {r.seconds:.1f} s"
+        )
+        return figure_png(fig, dpi=100), status
+
+    controls = widgets.HBox([widgets.VBox([s_slider, kind]), widgets.VBox([d_slider, seed_slider])])
+    return _live_explorer(controls, (s_slider, kind, d_slider, seed_slider), render, "420px")
+
+
+# Section 5 (uniform superposition): browse the models of a trained sparsity sweep.
+
+__all__ += ["geometry_explorer"]
+
+
+def geometry_explorer(
+    W: torch.Tensor, density: torch.Tensor, *, index: int = 0, **factor_kwargs: float
+) -> widgets.VBox:
+    """A slider over the models of a trained sweep; each position shows that model's ``D_i``
+    histogram and the polytopes found among its tegum factors. Nothing is retrained, so it is fast.
+
+    ``W: (instances, hidden, features)``, ``density: (instances,)`` the density ``1 − S`` of each
+    model; ``index`` is the model shown first. ``factor_kwargs`` go to
+    :func:`geometry.tegum_factors`. The slider has the CSS class ``toy-sparsity``.
+    """
+    W = torch.as_tensor(W).detach()
+    p = torch.as_tensor(density, dtype=torch.float32).reshape(-1)
+    if W.dim() != 3 or p.shape[0] != W.shape[0]:
+        raise ValueError(
+            f"W has shape {tuple(W.shape)} and density {tuple(p.shape)}: they must be "
+            "(instances, hidden, features) and (instances,)"
+        )
+    if not 0 <= index < W.shape[0]:
+        raise ValueError(f"index={index!r} is not allowed: it must be in [0, {W.shape[0]})")
+    options = [(f"{1 / float(v):.2f}", k) for k, v in enumerate(p)]
+    slider = widgets.SelectionSlider(
+        options=options,
+        value=index,
+        description="1/(1−S)",
+        continuous_update=False,
+        style={"description_width": "110px"},
+        layout=widgets.Layout(width="520px"),
+    )
+    slider.add_class("toy-sparsity")
+    dstar = dimensions_per_feature(W)
+    n_rep = represented(W).sum(-1)
+
+    def render() -> tuple[bytes, str]:
+        k = slider.value
+        factors = tegum_factors(W[k], **factor_kwargs)
+        title = f"1/(1−S) = {1 / float(p[k]):.2f} (S = {1 - float(p[k]):.3f}), D* = {dstar[k]:.3f}"
+        status = (
+            f"{int(n_rep[k])} of {W.shape[2]} features represented; tegum factors: "
+            f"{summarize_factors(factors)}"
+        )
+        return figure_png(geometry_snapshot(W[k], factors, title=title)), status
+
+    return _live_explorer(slider, (slider,), render, "300px")
+
+
+# Section 5 (non-uniform superposition): a pre-trained density sweep, and correlated feature sets.
+
+__all__ += [
+    "CORRELATION_STRUCTURES",
+    "CorrelationResult",
+    "correlation_explorer",
+    "perturbation_explorer",
+    "train_correlation_model",
+]
+
+
+def perturbation_explorer(sweep: PerturbationSweep, *, relative: float = 1.0) -> widgets.VBox:
+    """Pick a point of a trained one-feature density sweep (:func:`nonuniform.perturbation_sweep`)
+    and one of its restarts by loss rank; redraws that solution's arrows and where its loss sits.
+
+    Nothing is retrained: the slider picks from the sweep, so it responds at once.
+    """
+    if not relative > 0:
+        raise ValueError(f"relative={relative!r} is not allowed: it must be a density ratio > 0")
+    rel = sweep.relative.tolist()
+    start = min(range(len(rel)), key=lambda i: abs(math.log(rel[i] / relative)))
+    style = {"description_width": "130px"}
+    common = {"continuous_update": False, "style": style, "layout": widgets.Layout(width="440px")}
+    point = widgets.SelectionSlider(
+        options=[(f"{r:.3g}", i) for i, r in enumerate(rel)],
+        value=start,
+        description="relative density",
+        **common,
+    )
+    k = sweep.W.shape[1]
+    rank = widgets.IntSlider(value=1, min=1, max=k, description="restart (by loss)", **common)
+
+    def render() -> tuple[bytes, str]:
+        i = point.value
+        j = int(sweep.losses[i].argsort()[rank.value - 1])
+        status = (
+            f"feature {sweep.feature} {rel[i]:.3g}× as dense as the others: restart "
+            f"{rank.value} of {k} by loss is {sweep.labels[i, j]} (loss {float(sweep.losses[i, j]):.5f}); "
+            f"the lowest-loss one is {sweep.best_labels[i]}"
+        )
+        return figure_png(sweep_point_figure(sweep, i, rank.value)), status
+
+    return _live_explorer(widgets.VBox([point, rank]), (point, rank), render, "300px")
+
+
+# Each structure: (n_features, n_hidden, correlated sets, anticorrelated sets).
+CORRELATION_STRUCTURES: dict[str, tuple[int, int, tuple, tuple]] = {
+    "2 correlated pairs (4 features, 2-D)": (4, 2, ((0, 1), (2, 3)), ()),
+    "2 anticorrelated pairs (4 features, 2-D)": (4, 2, (), ((0, 1), (2, 3))),
+    "correlated pair + anticorrelated pair (2-D)": (4, 2, ((0, 1),), ((2, 3),)),
+    "4 independent features (2-D)": (4, 2, (), ()),
+    "3 correlated pairs (6 features, 2-D)": (6, 2, ((0, 1), (2, 3), (4, 5)), ()),
+    "correlated triple (3 features, 2-D)": (3, 2, ((0, 1, 2),), ()),
+    "2 correlated triples (6 features, 3-D)": (6, 3, ((0, 1, 2), (3, 4, 5)), ()),
+}
+DENSITY_CHOICES = (0.003, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
+
+
+@dataclass
+class CorrelationResult:
+    """One retrain: the best restart's ``W (hidden, features)``, its sets, loss and time."""
+
+    W: torch.Tensor
+    correlated: tuple
+    anticorrelated: tuple
+    loss: float
+    seconds: float
+
+
+def train_correlation_model(
+    structure: str, density: float, seed: int = 0, restarts: int = 8
+) -> CorrelationResult:
+    """Train ``restarts`` copies of a :data:`CORRELATION_STRUCTURES` model, every feature at
+    ``density`` (for anticorrelated sets: each member's own density), and keep the lowest-loss one."""
+    if structure not in CORRELATION_STRUCTURES:
+        raise ValueError(
+            f"structure={structure!r} is not allowed: choose one of {list(CORRELATION_STRUCTURES)}"
+        )
+    n, m, corr, anti = CORRELATION_STRUCTURES[structure]
+    start = time.perf_counter()
+    cfg = Config(n, m, feature_probability=density, correlated=corr, anticorrelated=anti)
+    result = train_best_of(cfg, k=restarts, seed=seed, progress=False)
+    return CorrelationResult(
+        W=result.model.W[0].detach().clone(),
+        correlated=corr,
+        anticorrelated=anti,
+        loss=float(result.losses[0].min()),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def correlation_explorer(
+    *,
+    structure: str = "2 correlated pairs (4 features, 2-D)",
+    density: float = 0.05,
+    seed: int = 0,
+    restarts: int = 8,
+) -> widgets.VBox:
+    """Pick a correlation structure (:data:`CORRELATION_STRUCTURES`), a feature density and a seed;
+    each change retrains the small model (best of ``restarts`` by loss) and redraws its feature
+    directions coloured by set, with ``WᵀW``; the status line names each set's geometry."""
+    if density not in DENSITY_CHOICES:
+        raise ValueError(f"density={density!r} is not allowed: choose one of {DENSITY_CHOICES}")
+    style = {"description_width": "110px"}
+    layout = widgets.Layout(width="440px")
+    choice = widgets.Dropdown(
+        options=list(CORRELATION_STRUCTURES),
+        value=structure,
+        description="structure",
+        style=style,
+        layout=layout,
+    )
+    d_slider = widgets.SelectionSlider(
+        options=DENSITY_CHOICES,
+        value=density,
+        description="density 1 − S",
+        continuous_update=False,
+        style=style,
+        layout=layout,
+    )
+    seed_slider = widgets.IntSlider(
+        value=seed,
+        min=0,
+        max=20,
+        description="seed",
+        continuous_update=False,
+        style=style,
+        layout=layout,
+    )
+
+    def render() -> tuple[bytes, str]:
+        r = train_correlation_model(choice.value, d_slider.value, seed_slider.value, restarts)
+        sets = list(r.correlated) + list(r.anticorrelated)
+        fig = plt.figure(figsize=(7.0, 3.2), layout="constrained")
+        projection = "3d" if r.W.shape[0] == 3 else None
+        plot_feature_sets(
+            r.W, sets, ax=fig.add_subplot(1, 2, 1, projection=projection), title=choice.value
+        )
+        plot_gram(r.W, ax=fig.add_subplot(1, 2, 2), title="WᵀW")
+        kinds = ["correlated"] * len(r.correlated) + ["anticorrelated"] * len(r.anticorrelated)
+        verdicts = [
+            f"{kind} {tuple(s)}: {set_geometry(r.W, s)}"
+            for kind, s in zip(kinds, sets, strict=True)
+        ]
+        status = (
+            f"best of {restarts} restarts by loss: loss {r.loss:.4g}, retrained in "
+            f"{r.seconds:.1f} s<br>" + ("<br>".join(verdicts) or "independent features")
+        )
+        return figure_png(fig), status
+
+    controls = widgets.VBox([choice, d_slider, seed_slider])
+    return _live_explorer(controls, (choice, d_slider, seed_slider), render, "300px")
+
+
+# Section 4 (superposition as a phase change): retrain one cell of the phase diagram.
+
+__all__ += ["PhaseCellResult", "phase_explorer", "train_phase_cell"]
+
+PHASE_PROBLEMS = {"2 → 1": TWO_IN_ONE, "3 → 2": THREE_IN_TWO}
+
+
+@dataclass
+class PhaseCellResult:
+    """One retrained cell: the best restart's ``W (m, n)`` and ``b (n,)``, its exact loss, its
+    phase (an index into the problem's phases, −1 for none of them) and the time it took."""
+
+    W: torch.Tensor
+    b: torch.Tensor
+    loss: float
+    phase: int
+    seconds: float
+
+
+def train_phase_cell(
+    problem: PhaseProblem, r: float, p: float, *, seed: int = 0, restarts: int = 8
+) -> PhaseCellResult:
+    """Train ``restarts`` models with extra-feature importance ``r`` and density ``p``, keep the
+    lowest exact loss and classify it."""
+    start = time.perf_counter()
+    cfg = problem.config(torch.tensor([float(r)]), torch.tensor([float(p)]))
+    best = train_best_of_exact(cfg, k=restarts, seed=seed, progress=False)
+    W = best.model.W[0].detach().clone()
+    return PhaseCellResult(
+        W=W,
+        b=best.model.b[0].detach().clone(),
+        loss=float(best.losses[0].min()),
+        phase=int(classify(W, problem)),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _phase_name(problem: PhaseProblem, label: int) -> str:
+    return problem.phases[label] if label >= 0 else "none of the candidates"
+
+
+def _phase_png(diagram: PhaseDiagram, res: PhaseCellResult, i: int, j: int) -> bytes:
+    problem, r, p = diagram.problem, diagram.r, diagram.p
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.7), layout="constrained")
+    r_fine, p_fine = torch.logspace(-1, 1, 120), torch.logspace(-2, 0, 120)
+    outline = (r_fine, p_fine, paper_phase_diagram(problem, r_fine, p_fine).labels)
+    plot_phase_diagram(
+        diagram.labels, r, p, problem.phases, ax=left, outline=outline,
+        title="the theory (dashed: closed forms); ● this model",
+    )  # fmt: skip
+    left.scatter([float(r[i])], [float(p[j])], s=70, color="white", edgecolors="black", zorder=3)
+    title = f"{problem.name}: {_phase_name(problem, res.phase)}"
+    if problem.n_hidden == 1:
+        plot_weights_1d(res.W, res.b, ax=right, title=title)
+    else:
+        importance = problem.importance(r[i]).float()
+        plot_features_2d(
+            res.W, importance, ax=right, title=f"{title}\n(arrow 2: the extra feature)"
+        )
+    add_phase_legend(fig, problem.phases)
+    return figure_png(fig)
+
+
+def phase_explorer(
+    *,
+    problem: str = "2 → 1",
+    importance: float = 1.0,
+    density: float = 0.1,
+    seed: int = 0,
+    restarts: int = 8,
+    diagrams: dict[str, PhaseDiagram] | None = None,
+) -> widgets.VBox:
+    """Pick a problem (``"2 → 1"`` or ``"3 → 2"``) and a cell of its phase diagram (the extra
+    feature's relative importance and the density; sliders start at the cell nearest
+    ``importance`` and ``density``); each change retrains that model (best of ``restarts`` by exact
+    loss) and shows its weights, its phase, and where it sits on the diagram.
+
+    ``diagrams`` maps both problem names to theoretical diagrams on one shared grid (e.g. the
+    optimised ones a notebook computed); by default, the paper's closed-form diagrams on 20
+    log-spaced values of ``r`` in [0.1, 10] and of the density in [0.01, 1].
+    """
+    if problem not in PHASE_PROBLEMS:
+        raise ValueError(
+            f"problem={problem!r} is not allowed: choose one of {list(PHASE_PROBLEMS)}"
+        )
+    if diagrams is None:
+        r_grid, p_grid = torch.logspace(-1, 1, 20), torch.logspace(-2, 0, 20)
+        diagrams = {k: paper_phase_diagram(v, r_grid, p_grid) for k, v in PHASE_PROBLEMS.items()}
+    first = diagrams.get(problem)
+    if set(diagrams) != set(PHASE_PROBLEMS) or not all(
+        torch.equal(d.r, first.r) and torch.equal(d.p, first.p) for d in diagrams.values()
+    ):
+        raise ValueError(
+            f"diagrams has keys {list(diagrams)}: it must map each of {list(PHASE_PROBLEMS)} to a "
+            "diagram, all on the same grid of r and p"
+        )
+    r_opts = [(f"{float(v):.3g}", i) for i, v in enumerate(first.r)]
+    p_opts = [(f"{float(v):.3g}", j) for j, v in enumerate(first.p)]
+    style = {"description_width": "150px"}
+    common = {"continuous_update": False, "style": style, "layout": widgets.Layout(width="460px")}
+    kind = widgets.ToggleButtons(options=list(PHASE_PROBLEMS), value=problem, description="problem")
+    kind.style.description_width = "150px"
+    r_slider = widgets.SelectionSlider(
+        options=r_opts,
+        value=int((first.r.log() - math.log(importance)).abs().argmin()),
+        description="importance r of extra",
+        **common,
+    )
+    p_slider = widgets.SelectionSlider(
+        options=p_opts,
+        value=int((first.p.log() - math.log(density)).abs().argmin()),
+        description="density 1 − S",
+        **common,
+    )
+    seed_slider = widgets.IntSlider(value=seed, min=0, max=20, description="seed", **common)
+
+    def render() -> tuple[bytes, str]:
+        diagram = diagrams[kind.value]
+        prob, i, j = diagram.problem, r_slider.value, p_slider.value
+        res = train_phase_cell(
+            prob, float(diagram.r[i]), float(diagram.p[j]), seed=seed_slider.value,
+            restarts=restarts,
+        )  # fmt: skip
+        status = (
+            f"best of {restarts} restarts by exact loss: loss {res.loss:.3g}, "
+            f"<b>{_phase_name(prob, res.phase)}</b>; the theory predicts "
+            f"{_phase_name(prob, int(diagram.labels[i, j]))}; retrained in {res.seconds:.1f} s"
+        )
+        return _phase_png(diagram, res, i, j), status
+
+    controls = widgets.VBox([kind, widgets.HBox([widgets.VBox([r_slider, p_slider]), seed_slider])])
+    return _live_explorer(controls, (kind, r_slider, p_slider, seed_slider), render, "360px")

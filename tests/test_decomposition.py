@@ -1,0 +1,142 @@
+"""Loss decomposition into feature benefit and interference (paper §3), checked against the loss."""
+
+import pytest
+import torch
+
+import toy_lib as tl
+from toy_lib.metrics import linear_loss_terms, loss_decomposition
+
+
+def random_linear_case(instances=3, m=3, n=6, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    W = 0.6 * torch.randn(instances, m, n, generator=g)
+    b = 0.2 * torch.randn(instances, n, generator=g)
+    importance = torch.rand(instances, n, generator=g) + 0.2
+    probability = 0.1 + 0.9 * torch.rand(
+        instances, n, generator=g
+    )  # a different density per feature
+    return W, b, importance, probability
+
+
+def brute_force_linear_loss(W, b, importance, probability):
+    """E Σ_j I_j (x_j - x'_j)² from the raw moments E[x] and E[x xᵀ], in float64, written out."""
+    W, b, importance, p = (t.double() for t in (W, b, importance, probability))
+    losses = []
+    for k in range(W.shape[0]):
+        n = W.shape[2]
+        mu = p[k] / 2  # E[x_i]: active with probability p, then uniform on [0, 1]
+        second = torch.outer(mu, mu)  # E[x_i x_j] for independent features i != j ...
+        second.diagonal().copy_(p[k] / 3)  # ... and E[x_i²] = p/3 on the diagonal
+        A = torch.eye(n, dtype=torch.float64) - W[k].T @ W[k]  # error = A x - b
+        err2 = torch.diagonal(A @ second @ A.T) - 2 * b[k] * (A @ mu) + b[k] ** 2
+        losses.append(float((importance[k] * err2).sum()))
+    return torch.tensor(losses, dtype=torch.float64)
+
+
+def test_orthonormal_top_features_pay_only_for_the_dropped_ones():
+    W = torch.zeros(1, 2, 4)
+    W[0, 0, 0] = W[0, 1, 1] = 1.0  # features 0 and 1 get a dimension each, 2 and 3 nothing
+    importance = torch.tensor([1.0, 0.5, 0.25, 0.125])
+    terms = loss_decomposition(W, importance)
+    assert terms.feature_benefit.tolist() == [[0.0, 0.0, 0.25, 0.125]]
+    assert terms.interference.tolist() == [[0.0, 0.0, 0.0, 0.0]]
+    assert terms.bias.tolist() == [[0.0, 0.0, 0.0, 0.0]]
+
+
+def test_antipodal_pair_pays_interference_but_no_benefit_loss():
+    W = torch.tensor([[[1.0, -1.0]]])
+    terms = loss_decomposition(W, torch.tensor([1.0, 0.3]))
+    assert torch.allclose(terms.feature_benefit, torch.zeros(1, 2))
+    # each feature receives (W_j · W_i)² = 1 from the other, weighted by its own importance
+    assert torch.allclose(terms.interference, torch.tensor([[1.0, 0.3]]))
+    assert torch.allclose(terms.total, torch.tensor([1.3]))
+
+
+def test_paper_terms_are_the_exact_loss_for_whitened_gaussian_inputs():
+    """The setting the paper adapts from Saxe et al.: x ~ N(0, 1), x' = WᵀW x, no bias."""
+    W, _, importance, _ = random_linear_case(seed=1)
+    g = torch.Generator().manual_seed(2)
+    x = torch.randn(W.shape[0], 400_000, W.shape[2], generator=g)
+    per_sample = (importance[:, None] * (x - x @ W.transpose(1, 2) @ W) ** 2).sum(-1)
+    sampled, stderr = per_sample.mean(-1), per_sample.std(-1) / per_sample.shape[1] ** 0.5
+    exact = loss_decomposition(W, importance).total
+    assert ((exact - sampled).abs() < 4 * stderr).all(), (exact, sampled, stderr)
+
+
+def test_linear_terms_add_up_to_the_exact_expected_loss():
+    W, b, importance, probability = random_linear_case()
+    terms = linear_loss_terms(W, b, importance, probability)
+    expected = brute_force_linear_loss(W, b, importance, probability)
+    assert torch.allclose(terms.total.double(), expected, rtol=1e-5)
+
+
+def test_linear_terms_match_the_sampled_loss_of_a_linear_model():
+    W, b, importance, probability = random_linear_case(seed=3)
+    cfg = tl.Config(6, 3, 3, feature_probability=probability, importance=importance)
+    model = tl.ToyModel(cfg, output="linear")
+    with torch.no_grad():
+        model.W.copy_(W)
+        model.b.copy_(b)
+    x = tl.generate_batch(cfg.probability, 400_000, generator=torch.Generator().manual_seed(4))
+    with torch.no_grad():
+        per_sample = (cfg.importances[:, None] * (x - model(x)) ** 2).sum(-1)
+    sampled, stderr = per_sample.mean(-1), per_sample.std(-1) / per_sample.shape[1] ** 0.5
+    exact = linear_loss_terms(model.W, model.b, model.importance, model.feature_probability).total
+    assert ((exact - sampled).abs() < 4 * stderr).all(), (exact, sampled, stderr)
+
+
+def test_with_one_density_the_terms_are_the_papers_times_the_variance():
+    W, b, importance, _ = random_linear_case(seed=5)
+    p = torch.tensor([[1.0], [0.1], [0.001]])  # one density per instance
+    ours = linear_loss_terms(W, b, importance, p)
+    paper = loss_decomposition(W, importance)
+    variance = p / 3 - p**2 / 4
+    assert torch.allclose(ours.feature_benefit, variance * paper.feature_benefit, rtol=1e-5)
+    assert torch.allclose(ours.interference, variance * paper.interference, rtol=1e-5)
+
+
+def test_bias_term_is_the_squared_distance_from_the_best_bias():
+    W, b, importance, probability = random_linear_case(seed=6)
+    terms = linear_loss_terms(W, b, importance, probability)
+    mean = probability / 2
+    best_b = mean - (W.transpose(1, 2) @ W @ mean.unsqueeze(-1)).squeeze(-1)
+    at_best = linear_loss_terms(W, best_b, importance, probability)
+    assert torch.allclose(at_best.bias, torch.zeros_like(at_best.bias), atol=1e-10)
+    # Any other bias costs exactly I_j (b_j - b*_j)² more, the rest unchanged.
+    assert torch.allclose(terms.total - at_best.total, (importance * (b - best_b) ** 2).sum(-1))
+    assert torch.allclose(terms.feature_benefit, at_best.feature_benefit)
+
+
+def test_decomposition_is_batched_and_leaves_inputs_alone():
+    W, b, importance, probability = random_linear_case(instances=5)
+    before = [t.clone() for t in (W, b, importance, probability)]
+    terms = linear_loss_terms(W, b, importance, probability)
+    paper = loss_decomposition(W, importance)
+    for t in (*terms, *paper):
+        assert t.shape == (5, 6)
+    assert terms.total.shape == (5,)
+    for t, t0 in zip((W, b, importance, probability), before, strict=True):
+        assert torch.equal(t, t0)
+    # instance k's terms do not depend on the other instances
+    alone = linear_loss_terms(W[2:3], b[2:3], importance[2:3], probability[2:3])
+    assert torch.allclose(alone.total, terms.total[2:3])
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.5, float("nan")])
+def test_bad_probability_is_rejected(bad):
+    W, b, importance, probability = random_linear_case()
+    probability[0, 0] = bad
+    with pytest.raises(ValueError, match="probability"):
+        linear_loss_terms(W, b, importance, probability)
+
+
+def test_antipodal_needs_a_represented_partner_pointing_the_other_way():
+    W = torch.tensor(
+        [
+            [1.0, -1.0, 0.0, 0.0, 0.0, 0.05],
+            [0.0, 0.0, 1.0, -0.6, 0.0, 0.0],
+            [0.0, 0.0, 0.0, -0.8, 1.0, 0.0],
+        ]
+    )  # 0/1 a pair; 2 is not opposite 3; 4 alone; 5 opposite 1 but not represented
+    assert tl.metrics.antipodal(W).tolist() == [True, True, False, False, False, False]
+    assert tl.metrics.antipodal(W.expand(4, 3, 6)).shape == (4, 6)
