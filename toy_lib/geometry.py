@@ -8,7 +8,9 @@ be read on its own: a pentagon is 5 features spanning 2 dimensions, so each gets
 We find the factors as the connected components of a graph whose nodes are the represented features
 and whose edges join features with ``|Ŵ_i · Ŵ_j|`` above a small threshold, then report each
 component's size, the rank of its weights and its features' dimensionalities, and name it when it is
-one of the uniform polytopes the paper finds (:data:`UNIFORM_POLYTOPES`).
+one of the uniform polytopes the paper finds (:data:`UNIFORM_POLYTOPES`). The module also builds the
+experiment (:func:`uniform_sweep`) and holds the statistics notebook 04 asserts: clusters of ``D_i``
+against a chance level (:func:`cluster_counts`) and plateaus of ``D*`` (:func:`longest_run_near`).
 
 Functions read ``W`` of shape ``(..., hidden, features)`` without modifying it.
 """
@@ -21,21 +23,49 @@ from fractions import Fraction
 
 import torch
 
+from .config import Config
 from .metrics import cosine_similarity, feature_dimensionality, feature_norms
 
 __all__ = [
     "Polytope",
     "TegumFactor",
+    "SWEEP_SIZES",
     "UNIFORM_POLYTOPES",
-    "chance_count",
+    "clearest_examples",
+    "cluster_counts",
     "factor_labels",
     "fraction_counts",
     "longest_run_near",
     "polytope_census",
+    "polytope_edges",
     "polytope_vertices",
     "project_to_span",
+    "summarize_factors",
     "tegum_factors",
+    "uniform_sweep",
 ]
+
+
+# (n_features, n_hidden) of the two versions of the experiment.
+SWEEP_SIZES = {"colab": (200, 20), "paper": (400, 30)}
+
+
+def uniform_sweep(scale: str = "colab", n_instances: int = 20) -> Config:
+    """The uniform-superposition experiment of §5 as a :class:`Config`.
+
+    Every feature has importance 1 and the same density; model ``k`` of ``n_instances`` has density
+    ``20 ** (-k / (n_instances - 1))``, so ``1/(1−S)`` runs log-spaced from 1 to 20 (the authors'
+    Colab: ``20 ** -torch.linspace(0, 1, n_instances)``). ``scale`` picks the size: ``"colab"``
+    ``n = 200, m = 20`` (the Colab) or ``"paper"`` ``n = 400, m = 30`` (the paper's figure, which
+    does not state its densities; we keep the Colab's).
+    """
+    if scale not in SWEEP_SIZES:
+        raise ValueError(f"scale={scale!r} is not allowed: choose one of {tuple(SWEEP_SIZES)}")
+    if isinstance(n_instances, bool) or not isinstance(n_instances, int) or n_instances < 2:
+        raise ValueError(f"n_instances={n_instances!r} is not allowed: it must be an integer >= 2")
+    n, m = SWEEP_SIZES[scale]
+    density = 20.0 ** -torch.linspace(0, 1, n_instances)
+    return Config(n, m, n_instances, feature_probability=density, importance=1.0)
 
 
 @dataclass(frozen=True)
@@ -102,7 +132,7 @@ def polytope_vertices(name: str) -> torch.Tensor:
 
 
 def factor_labels(
-    W: torch.Tensor, *, threshold: float = 0.1, norm_threshold: float = 0.5
+    W: torch.Tensor, *, threshold: float = 0.2, norm_threshold: float = 0.5
 ) -> torch.Tensor:
     """Which tegum factor each feature belongs to: ``(..., features)`` int64.
 
@@ -117,29 +147,40 @@ def factor_labels(
     n = W.shape[-1]
     pair = rep.unsqueeze(-1) & rep.unsqueeze(-2)
     reach = ((cosine_similarity(W).abs() > threshold) & pair) | torch.eye(n, dtype=torch.bool)
-    # Squaring the reachability matrix doubles the path length it covers: log2(n) rounds suffice.
+    # Squaring the reachability matrix doubles the path length it covers: at most log2(n) rounds,
+    # and small factors stop changing after one or two.
     for _ in range(max(1, math.ceil(math.log2(max(n, 2))))):
         r = reach.float()
-        reach = (r @ r) > 0
+        grown = (r @ r) > 0
+        if torch.equal(grown, reach):
+            break
+        reach = grown
     first = torch.where(reach, torch.arange(n), torch.full_like(reach, n, dtype=torch.long))
     return torch.where(rep, first.min(-1).values, torch.full_like(first[..., 0], -1))
 
 
 @dataclass(frozen=True)
 class TegumFactor:
-    """One group of features sharing a subspace orthogonal to every other group.
+    """One group of features sharing a subspace (nearly) orthogonal to every other group.
 
     Attributes:
         features: indices of its features, ascending.
         rank: dimension of the subspace its weights span (singular values above ``rank_tol`` of
             the largest).
-        dimensionality: each feature's ``D_i`` (in the whole model), in the order of ``features``.
+        dimensionality: each feature's ``D_i`` in the whole model, in the order of ``features``;
+            leakage to other factors pulls it below the factor's own value.
+        shape_dimensionality: each feature's ``D_i`` counting only this factor's features: the
+            factor's shape alone (``2/5`` for every vertex of a regular pentagon).
+        leakage: the largest ``|Ŵ_i · Ŵ_j|`` between one of its features and a represented feature
+            outside it (0 for an exactly orthogonal factor, below the grouping threshold always).
         polytope: the matching entry of :data:`UNIFORM_POLYTOPES`, or ``None``.
     """
 
     features: tuple[int, ...]
     rank: int
     dimensionality: tuple[float, ...]
+    shape_dimensionality: tuple[float, ...]
+    leakage: float
     polytope: Polytope | None
 
     @property
@@ -155,17 +196,23 @@ class TegumFactor:
 def tegum_factors(
     W: torch.Tensor,
     *,
-    threshold: float = 0.1,
+    threshold: float = 0.2,
     norm_threshold: float = 0.5,
     rank_tol: float = 0.2,
     match_tol: float = 0.05,
 ) -> list[TegumFactor]:
     """The tegum factors of one model, ``W: (hidden, features)``, largest first.
 
+    Features are grouped by :func:`factor_labels`. The default ``threshold`` 0.2 lies below the
+    smallest overlap that holds any polytope of :data:`UNIFORM_POLYTOPES` together (1/3: the
+    tetrahedron's edges and the square antiprism's rings), so none of them is ever split, and above
+    the stray overlaps that nearly orthogonal factors keep in a trained model.
+
     A factor is named after a uniform polytope when it has that polytope's number of features and
-    rank and every feature's ``D_i`` lies within ``match_tol`` of the polytope's fraction (so an
-    irregular quadrilateral is not called a square antiprism's cousin, nor a bent triangle a
-    triangle).
+    rank, and every feature's ``D_i`` lies within ``match_tol`` of the polytope's fraction, both
+    counted within the factor (so an irregular shape, a squashed triangle, stays unnamed) and in
+    the whole model (so a factor drowned in interference from outside, e.g. a lone "dedicated"
+    feature in a dense model where every feature overlaps every other, stays unnamed too).
     """
     W = torch.as_tensor(W).detach().float()
     if W.dim() != 2:
@@ -173,19 +220,34 @@ def tegum_factors(
             f"W has shape {tuple(W.shape)}: tegum_factors needs one model's (hidden, features)"
         )
     _check_fraction("rank_tol", rank_tol)
+    _check_fraction("match_tol", match_tol)
     labels = factor_labels(W, threshold=threshold, norm_threshold=norm_threshold)
     dims = feature_dimensionality(W)
+    overlap = cosine_similarity(W).abs()
     shapes = {(p.n_features, p.n_dims): p for p in UNIFORM_POLYTOPES}
     factors = []
     for label in labels[labels >= 0].unique().tolist():
-        idx = (labels == label).nonzero().flatten()
+        inside = labels == label
+        outside = (labels >= 0) & ~inside
+        idx = inside.nonzero().flatten()
         s = torch.linalg.svdvals(W[:, idx])
         rank = int((s > rank_tol * s[0]).sum())
-        d = dims[idx]
+        shape = feature_dimensionality(W[:, idx])
         p = shapes.get((len(idx), rank))
-        if p is not None and not bool(((d - p.fraction).abs() <= match_tol).all()):
+        both = torch.cat([shape, dims[idx]])
+        if p is not None and not bool(((both - p.fraction).abs() <= match_tol).all()):
             p = None
-        factors.append(TegumFactor(tuple(idx.tolist()), rank, tuple(d.tolist()), p))
+        leak = overlap[inside][:, outside]
+        factors.append(
+            TegumFactor(
+                features=tuple(idx.tolist()),
+                rank=rank,
+                dimensionality=tuple(dims[idx].tolist()),
+                shape_dimensionality=tuple(shape.tolist()),
+                leakage=float(leak.max()) if leak.numel() else 0.0,
+                polytope=p,
+            )
+        )
     return sorted(factors, key=lambda f: (-f.size, f.features))
 
 
@@ -209,13 +271,17 @@ def polytope_census(W: torch.Tensor, **factor_kwargs: float) -> torch.Tensor:
     return counts
 
 
-def project_to_span(W: torch.Tensor, features: tuple[int, ...] | list[int]) -> torch.Tensor:
+def project_to_span(
+    W: torch.Tensor, features: tuple[int, ...] | list[int], dims: int | None = None
+) -> torch.Tensor:
     """Coordinates of the given features' vectors in an orthonormal basis of their span.
 
-    ``W: (hidden, features)``. Returns ``(rank, len(features))`` where ``rank`` is the numerical
-    rank of ``W[:, features]`` (singular values above ``1e-3`` of the largest): a pentagon found in a
-    20-D model comes back as 2-D points, a tetrahedron as 3-D. Axes are the principal directions,
-    each signed so that its largest coordinate is positive, so the picture is reproducible.
+    ``W: (hidden, features)``. Returns ``(dims, len(features))``: the coordinates along the ``dims``
+    leading principal directions of ``W[:, features]`` (default: its numerical rank, singular values
+    above ``1e-3`` of the largest). A pentagon found in a 20-D model comes back as 2-D points, a
+    tetrahedron as 3-D; pass a factor's :attr:`TegumFactor.rank` to drop a trained factor's small
+    stray directions. Each axis is signed so that its largest coordinate is positive, so the
+    picture is reproducible.
     """
     W = torch.as_tensor(W).detach().float()
     if W.dim() != 2:
@@ -229,10 +295,71 @@ def project_to_span(W: torch.Tensor, features: tuple[int, ...] | list[int]) -> t
             f"[0, {W.shape[1]})"
         )
     U, s, _ = torch.linalg.svd(W[:, idx], full_matrices=False)
-    rank = max(1, int((s > 1e-3 * s[0]).sum()))
-    coords = U[:, :rank].T @ W[:, idx]
+    if dims is None:
+        dims = max(1, int((s > 1e-3 * s[0]).sum()))
+    elif isinstance(dims, bool) or not isinstance(dims, int) or not 1 <= dims <= len(s):
+        raise ValueError(f"dims={dims!r} is not allowed: it must be an integer in [1, {len(s)}]")
+    coords = U[:, :dims].T @ W[:, idx]
     flip = torch.sign(coords.gather(1, coords.abs().argmax(1, keepdim=True)))
     return coords * torch.where(flip == 0, torch.ones_like(flip), flip)
+
+
+def clearest_examples(
+    W: torch.Tensor, **factor_kwargs: float
+) -> dict[str, tuple[int, TegumFactor]]:
+    """For each polytope of :data:`UNIFORM_POLYTOPES` found in any model, the cleanest instance of it.
+
+    ``W: (instances, hidden, features)``. Returns ``{name: (instance, factor)}`` for the factor of
+    that polytope with the smallest :attr:`TegumFactor.leakage` (ties: the earliest instance), in
+    the order of :data:`UNIFORM_POLYTOPES`; polytopes never found are absent. ``factor_kwargs`` go
+    to :func:`tegum_factors`.
+    """
+    W = torch.as_tensor(W)
+    if W.dim() != 3:
+        raise ValueError(
+            f"W has shape {tuple(W.shape)}: clearest_examples needs (instances, hidden, features)"
+        )
+    best: dict[str, tuple[int, TegumFactor]] = {}
+    for k in range(W.shape[0]):
+        for f in tegum_factors(W[k], **factor_kwargs):
+            name = f.polytope.name if f.polytope else None
+            if name and (name not in best or f.leakage < best[name][1].leakage):
+                best[name] = (k, f)
+    return {p.name: best[p.name] for p in UNIFORM_POLYTOPES if p.name in best}
+
+
+def summarize_factors(factors: list[TegumFactor]) -> str:
+    """A one-line census, e.g. ``"19 × digon, 1 × pentagon; unnamed: 2 × 11 in 4-D"``.
+
+    Named factors come in the order of :data:`UNIFORM_POLYTOPES`, unnamed ones largest first.
+    """
+    counts: dict[str, int] = {}
+    for f in factors:
+        counts[f.name] = counts.get(f.name, 0) + 1
+    named = [f"{counts[p.name]} × {p.name}" for p in UNIFORM_POLYTOPES if p.name in counts]
+    others = list(dict.fromkeys(f.name for f in factors if f.polytope is None))
+    text = ", ".join(named) or "no uniform polytope"
+    if others:
+        text += "; unnamed: " + ", ".join(f"{counts[n]} × {n}" for n in others)
+    return text
+
+
+def polytope_edges(points: torch.Tensor, slack: float = 1.25) -> list[tuple[int, int]]:
+    """The edges to draw between a polytope's vertices: pairs no farther apart than ``slack`` times
+    the closest pair. ``points: (dims, vertices)``, e.g. from :func:`project_to_span`.
+
+    For the regular shapes this gives their edges (a pentagon's 5 sides, not its diagonals; a
+    square antiprism's 16 edges, whose two lengths differ by 14%), with room for the small
+    distortions of trained weights.
+    """
+    P = torch.as_tensor(points).detach().float()
+    if P.dim() != 2 or P.shape[1] < 2:
+        raise ValueError(f"points has shape {tuple(P.shape)}: it must be (dims, vertices >= 2)")
+    dist = torch.cdist(P.T, P.T)
+    i, j = torch.triu_indices(P.shape[1], P.shape[1], offset=1)
+    d = dist[i, j]
+    keep = d <= slack * d.min()
+    return list(zip(i[keep].tolist(), j[keep].tolist(), strict=True))
 
 
 def fraction_counts(
@@ -248,17 +375,25 @@ def fraction_counts(
     return ((d.unsqueeze(0) - f.unsqueeze(1)).abs() <= window).sum(1)
 
 
-def chance_count(n_values: int, low: float, high: float, window: float = 0.02) -> float:
-    """Expected :func:`fraction_counts` of one fraction if ``n_values`` were spread uniformly.
+def cluster_counts(
+    dims: torch.Tensor,
+    fractions: torch.Tensor | list[float],
+    window: float = 0.01,
+    span: float = 0.04,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Is there a cluster of ``D_i`` at each fraction? Observed counts and their chance level.
 
-    The chance level for a cluster: ``n_values`` dimensionalities scattered uniformly over
-    ``[low, high]`` put ``n_values · 2 window / (high − low)`` of them within ``± window`` of any
-    fraction inside that range.
+    ``observed[f]`` counts the values within ``± window`` of fraction ``f``. ``chance[f]`` is what
+    that count would be if the values within ``± span`` of ``f`` were spread uniformly over that
+    range: ``(number within ± span) · window / span``. A smooth spread gives a ratio near 1; a
+    cluster at the fraction gives up to ``span / window``. Both are ``(len(fractions),)`` float.
     """
     _check_fraction("window", window)
-    if not high > low:
-        raise ValueError(f"low={low!r}, high={high!r} are not allowed: high must exceed low")
-    return n_values * 2 * window / (high - low)
+    _check_fraction("span", span)
+    if not span > window:
+        raise ValueError(f"span={span!r} is not allowed: it must exceed window={window!r}")
+    observed = fraction_counts(dims, fractions, window).float()
+    return observed, fraction_counts(dims, fractions, span).float() * window / span
 
 
 def longest_run_near(values: torch.Tensor, target: float, tol: float) -> tuple[int, int]:
