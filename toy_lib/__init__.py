@@ -10,7 +10,7 @@ Typical use::
     tl.feature_norms(model.W)
 """
 
-from . import geometry, metrics, nonuniform, plots, theory, widgets
+from . import dynamics, geometry, metrics, nonuniform, plots, theory, widgets
 from .config import Config, decaying_importance, density_from_sparsity
 from .data import generate_batch
 from .metrics import (
@@ -45,6 +45,7 @@ __all__ = [
     "cosine_similarity",
     "decaying_importance",
     "density_from_sparsity",
+    "dynamics",
     "dimensions_per_feature",
     "evaluate_loss",
     "feature_dimensionality",

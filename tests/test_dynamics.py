@@ -1,0 +1,367 @@
+"""Learning dynamics (paper §6): jumps between energy levels on synthetic traces with known answers,
+then the plots, the animation and the explorer."""
+
+import io
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
+from test_widgets import find, status_of  # noqa: E402
+
+import toy_lib as tl  # noqa: E402
+from toy_lib import dynamics as dy  # noqa: E402
+
+LEVELS = [1.0, 2 / 3, 1 / 2, 2 / 5, 1 / 3]  # planar_levels(6)
+
+
+def trace(*pieces: tuple[float, int]) -> torch.Tensor:
+    """A piecewise-constant trace: ``(value, length)`` pieces; NaN values allowed."""
+    return torch.cat([torch.full((n,), float(v)) for v, n in pieces])
+
+
+def as_run(D: torch.Tensor, loss: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """One feature of one instance: ``D (snapshots,)`` → ``(snapshots, 1, 1)``, loss → ``(snapshots, 1)``."""
+    return D.reshape(-1, 1, 1), loss.reshape(-1, 1)
+
+
+def regular_polygon(k: int, n_features: int, angle: float = 0.3) -> torch.Tensor:
+    """``W (2, n_features)``: the first ``k`` features as a regular k-gon, the rest zero."""
+    W = torch.zeros(2, n_features)
+    a = angle + torch.arange(k) * 2 * math.pi / k
+    W[:, :k] = torch.stack([a.cos(), a.sin()])
+    return W
+
+
+# Energy levels and snapshots
+
+
+def test_planar_levels_are_the_fractions_of_regular_polygons():
+    levels = dy.planar_levels(6)
+    assert [p.fraction for p in levels] == pytest.approx(LEVELS)
+    assert [p.label for p in levels] == [
+        "dedicated 1",
+        "triangle 2/3",
+        "digon 1/2",
+        "pentagon 2/5",
+        "hexagon 1/3",
+    ]
+    for k in (3, 5, 6):
+        D = tl.feature_dimensionality(regular_polygon(k, k))
+        assert torch.allclose(D, torch.full((k,), 2 / k), atol=1e-5)
+    # A square is two orthogonal digons: its level is the digon's, listed once.
+    assert torch.allclose(tl.feature_dimensionality(regular_polygon(4, 4)), torch.full((4,), 0.5))
+    assert [p.fraction for p in dy.planar_levels(4)] == pytest.approx([1, 2 / 3, 1 / 2])
+    assert [p.name for p in dy.planar_levels(1)] == ["dedicated"]
+    with pytest.raises(ValueError, match="n_features=0"):
+        dy.planar_levels(0)
+
+
+def test_log_snapshot_steps_start_at_zero_end_at_steps_and_spread_evenly_in_log_time():
+    s = dy.log_snapshot_steps(10_000, 100)
+    assert s[0] == 0 and s[1] == 1 and s[-1] == 10_000
+    assert s == sorted(set(s)) and 80 < len(s) <= 101
+    ratios = np.array(s[-50:][1:]) / np.array(s[-50:][:-1])
+    assert np.allclose(ratios, 10 ** (4 / 99), rtol=0.02), "late snapshots are ~10% apart"
+    with pytest.raises(ValueError, match="n_snapshots=0"):
+        dy.log_snapshot_steps(100, 0)
+
+
+def test_fraction_label():
+    assert [dy.fraction_label(v) for v in (1.0, 0.5, 0.4, 1 / 3)] == ["1", "1/2", "2/5", "1/3"]
+
+
+# Measurements
+
+
+def test_masked_dimensionality_hides_features_that_are_not_represented():
+    W = regular_polygon(5, 6).repeat(3, 2, 1, 1)  # (3 snapshots, 2 instances, 2, 6)
+    W[0] *= 0.1  # snapshot 0: everything tiny, nothing represented
+    before = W.clone()
+    D = dy.masked_dimensionality(W)
+    assert D.shape == (3, 2, 6)
+    assert torch.isnan(D[0]).all() and torch.isnan(D[1:, :, 5]).all()
+    assert torch.allclose(D[1:, :, :5], torch.full((2, 2, 5), 0.4), atol=1e-5)
+    assert torch.equal(W, before)
+    with pytest.raises(ValueError, match="snapshots, instances, hidden, features"):
+        dy.masked_dimensionality(W[0])
+
+
+def test_smoothed_loss_is_a_centred_window_in_log_steps():
+    steps = 4000
+    loss = torch.where(torch.arange(steps) < 1000, 1.0, 0.5).unsqueeze(1).repeat(1, 2)
+    snaps = torch.tensor([0, 100, 500, 1000, 2000, 4000])
+    L = dy.smoothed_loss(loss, snaps, span=0.1)
+    assert L.shape == (6, 2)
+    assert torch.allclose(L[:3], torch.ones(3, 2))
+    assert torch.allclose(L[4:], torch.full((2, 2), 0.5)), "the drop is not smeared far"
+    assert 0.5 < L[3, 0] < 1.0, "the snapshot at the drop sees both sides"
+    ramp = torch.arange(1000.0).unsqueeze(1)
+    mid = dy.smoothed_loss(ramp, [500], span=0.1)
+    assert mid.item() == pytest.approx((454 + 550) / 2), "mean over steps floor(500/1.1)..550"
+    with pytest.raises(ValueError, match="span=2"):
+        dy.smoothed_loss(loss, snaps, span=2)
+
+
+def test_level_index_names_the_level_within_tolerance():
+    D = torch.tensor([0.5, 0.51, 0.52, 0.4, float("nan"), 1.0, 0.0])
+    assert dy.level_index(D, LEVELS, tol=0.015).tolist() == [2, 2, -1, 3, -1, 0, -1]
+    with pytest.raises(ValueError, match="tol=0.05"):
+        dy.level_index(D, LEVELS, tol=0.05)  # 2/5 and 1/3 bands would overlap
+
+
+# Jumps on synthetic traces
+
+
+def test_a_jump_that_coincides_with_a_loss_drop():
+    D = trace((0.5, 20), (0.45, 2), (0.4, 20))  # plateau at 1/2, two snapshots in transit, 2/5
+    loss = trace((1.0, 21), (0.8, 21))
+    (jump,) = dy.find_jumps(*as_run(D, loss), LEVELS)
+    assert (jump.instance, jump.feature, jump.start, jump.end) == (0, 0, 19, 22)
+    assert (jump.from_level, jump.to_level, jump.label) == (0.5, pytest.approx(0.4), "1/2 → 2/5")
+    assert jump.loss_drop == pytest.approx(0.2) and (jump.plateau_start, jump.plateau_drop) == (
+        0,
+        0,
+    )
+    assert jump.coincides
+
+
+def test_a_jump_without_a_loss_drop_does_not_coincide():
+    D = trace((0.5, 20), (0.45, 2), (0.4, 20))
+    flat = trace((1.0, 42))
+    (jump,) = dy.find_jumps(*as_run(D, flat), LEVELS)
+    assert jump.loss_drop == 0.0 and not jump.coincides
+    later = trace((1.0, 35), (0.5, 7))  # the loss drops, but long after the jump
+    (jump,) = dy.find_jumps(*as_run(D, later), LEVELS)
+    assert not jump.coincides
+
+
+def test_a_loss_that_keeps_sinking_at_its_usual_pace_does_not_coincide():
+    D = trace((0.5, 20), (0.45, 2), (0.4, 20))
+    steady = 0.97 ** torch.arange(42.0)  # 3% per snapshot: 9% across the jump, as much as before
+    (jump,) = dy.find_jumps(*as_run(D, steady), LEVELS, min_drop=0.05)
+    assert jump.loss_drop > 0.05 and jump.plateau_start == 0
+    pace = jump.loss_drop / (jump.end - jump.start)
+    assert pace < dy.FASTER * jump.plateau_drop / jump.start
+    assert not jump.coincides
+
+
+def test_noise_around_one_level_is_no_jump():
+    g = torch.Generator().manual_seed(0)
+    D = 0.5 + 0.02 * torch.randn(200, 1, 1, generator=g)  # leaves the ±0.015 band often
+    loss = 1.0 - 0.4 * torch.rand(200, 1, generator=g)  # wild loss
+    assert dy.find_jumps(D, loss, LEVELS) == []
+
+
+def test_flickering_between_two_levels_is_no_jump():
+    D = torch.tensor([0.5, 0.4] * 30).reshape(-1, 1, 1)  # never holds a level for 4 snapshots
+    assert dy.find_jumps(D, trace((1.0, 30), (0.5, 30)).reshape(-1, 1), LEVELS) == []
+
+
+@pytest.mark.parametrize("speed", np.linspace(0.001, 0.02, 20).tolist())
+def test_a_steady_drift_through_the_levels_is_never_a_jump(speed):
+    for phase in np.linspace(0, 1, 7).tolist():
+        D = (0.75 - speed * (torch.arange(400.0) + phase)).clamp(min=0.25)
+        loss = torch.linspace(1.0, 0.1, 400)  # falling fast all along: drops everywhere
+        assert dy.find_jumps(D.reshape(-1, 1, 1), loss.reshape(-1, 1), LEVELS) == []
+
+
+def test_a_transit_longer_than_the_window_is_no_jump():
+    slow = trace((0.5, 20), (0.45, 4), (0.4, 20))
+    loss = trace((1.0, 22), (0.8, 22))
+    assert dy.find_jumps(*as_run(slow, loss), LEVELS, window=3) == []
+    assert len(dy.find_jumps(*as_run(slow, loss), LEVELS, hold=6, window=5)) == 1
+
+
+def test_becoming_represented_at_a_level_is_no_jump():
+    D = trace((math.nan, 20), (0.4, 20))  # NaN: not represented
+    assert dy.find_jumps(*as_run(D, trace((1.0, 20), (0.5, 20))), LEVELS) == []
+
+
+def test_jumps_report_their_instance_and_feature():
+    D = torch.full((42, 3, 4), 0.5)
+    D[:, 1, 2] = trace((0.5, 20), (0.45, 2), (2 / 3, 20))
+    loss = torch.ones(42, 3)
+    loss[21:, 1] = 0.9
+    (jump,) = dy.find_jumps(D, loss, LEVELS)
+    assert (jump.instance, jump.feature, jump.label, jump.coincides) == (1, 2, "1/2 → 2/3", True)
+
+
+def test_find_jumps_refuses_settings_that_cannot_tell_a_jump_from_a_drift():
+    D, loss = as_run(trace((0.5, 10)), trace((1.0, 10)))
+    with pytest.raises(ValueError, match="too close"):
+        dy.find_jumps(D, loss, LEVELS, tol=0.015, window=6)
+    with pytest.raises(ValueError, match="hold=1"):
+        dy.find_jumps(D, loss, LEVELS, hold=1)
+    with pytest.raises(ValueError, match="must be"):
+        dy.find_jumps(D, loss[:5], LEVELS)
+    with pytest.raises(ValueError, match="min_drop=1.5"):
+        dy.find_jumps(D, loss, LEVELS, min_drop=1.5)
+
+
+def test_drop_windows_mark_where_the_loss_drops_faster_than_before():
+    loss = trace((1.0, 20), (0.8, 20)).reshape(-1, 1)
+    drops = dy.drop_windows(loss, span=3, hold=4, min_drop=0.05)
+    assert drops[:, 0].nonzero().flatten().tolist() == [17, 18, 19]
+    steady = (0.97 ** torch.arange(40.0)).reshape(-1, 1)
+    assert not dy.drop_windows(steady, span=3, hold=4, min_drop=0.05).any()
+
+
+# A square that becomes a pentagon, measured end to end
+
+
+def square_to_pentagon() -> tl.History:
+    """Two instances, 6 features in 2-D, 60 log-spaced snapshots over 1000 steps. Instance 1:
+    a square (features 0-3) until snapshot 40, a pentagon (features 0-4) from snapshot 43, with
+    the loss dropping from 0.04 to 0.03 at step 500. Instance 0: a pentagon throughout."""
+    steps = torch.tensor(dy.log_snapshot_steps(1000, 60))
+    S = len(steps)
+    square = regular_polygon(4, 6)
+    pentagon = regular_polygon(5, 6)
+    w = torch.clamp((torch.arange(S) - 40) / 3, 0, 1).reshape(-1, 1, 1)
+    W = torch.stack([pentagon.expand(S, 2, 6), (1 - w) * square + w * pentagon], dim=1)
+    loss = torch.full((1000, 2), 0.03)
+    loss[: int(steps[41]), 1] = 0.04
+    return tl.History(
+        loss=loss, snapshot_steps=steps, snapshot_W=W, snapshot_b=torch.zeros(S, 2, 6)
+    )
+
+
+def test_analyze_finds_the_square_turning_into_a_pentagon():
+    dyn = dy.analyze(square_to_pentagon(), dy.planar_levels(6))
+    assert dyn.D.shape == (len(dyn.steps), 2, 6) and dyn.smoothed.shape == (len(dyn.steps), 2)
+    assert dyn.instances_with_jump == [1]
+    jumps = dyn.coinciding(1)
+    assert sorted(j.feature for j in jumps) == [0, 1, 2, 3], "feature 4 is born, not jumping"
+    assert {j.label for j in jumps} == {"1/2 → 2/5"}
+    assert all(0.1 < j.loss_drop < 0.3 for j in jumps)
+    assert dyn.coinciding(0) == []
+
+
+def test_analyze_needs_snapshots():
+    with pytest.raises(ValueError, match="no snapshots"):
+        dy.analyze(tl.History(loss=torch.ones(10, 1)), dy.planar_levels(3))
+
+
+def test_train_with_snapshots_starts_from_the_scaled_initial_weights():
+    cfg = tl.Config(6, 2, 3, feature_probability=0.05, importance=1.0)
+    h = dy.train_with_snapshots(cfg, steps=50, n_snapshots=10, init_scale=0.1, seed=3)
+    assert h.snapshot_steps.tolist() == dy.log_snapshot_steps(50, 10)
+    assert torch.allclose(h.snapshot_W[0], 0.1 * tl.ToyModel(cfg, seed=3).W.detach())
+    assert h.loss.shape == (50, 3)
+    with pytest.raises(ValueError, match="init_scale=0"):
+        dy.train_with_snapshots(cfg, steps=5, init_scale=0)
+
+
+def test_is_regular_polygon_checks_count_and_angles():
+    W = torch.stack([regular_polygon(5, 6), regular_polygon(4, 6), regular_polygon(5, 6)])
+    W[2, :, 0] = torch.tensor([0.0, 1.0])  # one vertex moved: no longer regular
+    assert dy.is_regular_polygon(W, 5).tolist() == [True, False, False]
+    assert dy.is_regular_polygon(W, 4).tolist() == [False, True, False]
+    assert dy.is_regular_polygon(W[0], 5).item()
+    with pytest.raises(ValueError, match="2, features"):
+        dy.is_regular_polygon(torch.zeros(3, 6), 5)
+
+
+# Plots and the animation
+
+
+@pytest.fixture(scope="module")
+def dyn() -> dy.Dynamics:
+    return dy.analyze(square_to_pentagon(), dy.planar_levels(6))
+
+
+def test_dynamics_figure_draws_every_feature_over_a_log_step_axis(dyn):
+    W, D = dyn.W.clone(), dyn.D.clone()
+    fig = tl.plots.dynamics_figure(dyn, 1, title="square to pentagon")
+    loss_ax, d_ax = fig.axes
+    assert loss_ax.get_xscale() == d_ax.get_xscale() == "log" and loss_ax.get_yscale() == "log"
+    assert len([ln for ln in d_ax.get_lines() if ln.get_label().startswith("feature")]) == 6
+    orange = matplotlib.colors.to_rgb(tl.plots.JUMP_COLOR)
+    shaded = [p for p in d_ax.patches if p.get_facecolor()[:3] == orange]
+    assert len(shaded) == 1, "the four features jump together: one span"
+    assert any("−" in t.get_text() for t in loss_ax.texts), "the loss drop is labelled"
+    assert torch.equal(dyn.W, W) and torch.equal(dyn.D.nan_to_num(-1), D.nan_to_num(-1))
+    plt.close(fig)
+
+
+def test_dynamics_overview_titles_every_instance(dyn):
+    fig = tl.plots.dynamics_overview(dyn, cols=2)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["instance 0: no jump", "instance 1: 1/2 → 2/5"]
+    plt.close(fig)
+
+
+def test_training_frame_puts_the_arrows_at_the_snapshot(dyn):
+    frame = tl.plots.TrainingFrame(dyn, 1)
+    frame.set_snapshot(10)
+    x, y = frame.lines[2].get_data()
+    assert np.allclose([x[1], y[1]], dyn.W[10, 1, :, 2].numpy())
+    assert frame.markers[0].get_xdata()[0] == max(int(dyn.steps[10]), 1)
+    with pytest.raises(ValueError, match="snapshot=999"):
+        frame.set_snapshot(999)
+    plt.close(frame.fig)
+    in_3d = tl.History(
+        loss=torch.ones(10, 1), snapshot_steps=torch.arange(3), snapshot_W=torch.randn(3, 1, 3, 4)
+    )
+    with pytest.raises(ValueError, match="2-D models only"):
+        tl.plots.TrainingFrame(dy.analyze(in_3d, dy.planar_levels(4)), 0)
+
+
+def test_training_animation_is_an_animated_png(dyn):
+    data = tl.plots.training_animation(dyn, 1, frames=6, dpi=40)
+    assert data.startswith(b"\x89PNG")
+    im = Image.open(io.BytesIO(data))
+    # 6 animation frames after the default image (the last frame, for viewers without APNG).
+    assert im.is_animated and im.n_frames == 1 + 6 and im.info.get("loop") == 0
+    with pytest.raises(ValueError, match="instance=2"):
+        tl.plots.training_animation(dyn, 2)
+
+
+def test_key_frames_figure_has_one_panel_per_snapshot(dyn):
+    fig = tl.plots.key_frames_figure(dyn, 1, [5, 40, len(dyn.steps) - 1])
+    assert len(fig.axes) == 3
+    assert "4 represented" in fig.axes[1].get_title() and "5 represented" in fig.axes[2].get_title()
+    plt.close(fig)
+
+
+# The explorer
+
+
+def test_explorer_steps_through_snapshots_and_retrains_on_a_new_seed():
+    box = tl.widgets.dynamics_explorer()
+    first = box.png
+    assert first.startswith(b"\x89PNG") and "instances show one" in status_of(box)
+    step = find(box, "step")
+    assert not step.continuous_update and "toy-step" in step._dom_classes
+    step.value = 50
+    assert box.png != first and "error" not in status_of(box)
+    for description in ("instance", "seed"):
+        slider = find(box, description)
+        slider.value = slider.max
+        assert "error" not in status_of(box), status_of(box)
+    scale = find(box, "initial scale")
+    scale.value = 1.0
+    assert "error" not in status_of(box)
+    assert "image/png" in box._repr_mimebundle_()
+
+
+def test_explorer_rejects_values_it_does_not_offer():
+    with pytest.raises(ValueError, match="density=0.07"):
+        tl.widgets.dynamics_explorer(density=0.07)
+    with pytest.raises(ValueError, match="init_scale=0.5"):
+        tl.widgets.dynamics_explorer(init_scale=0.5)
+
+
+def test_loss_curves_figure_has_a_panel_per_run_and_a_line_per_instance(dyn):
+    fig = tl.plots.loss_curves_figure({"a": dyn, "b": dyn})
+    assert len(fig.axes) == 2
+    assert fig.axes[0].get_title() == "a\n1 of 2 instances with a jump (dots)"
+    assert len([ln for ln in fig.axes[0].get_lines() if ln.get_label().startswith("instance")]) == 2
+    plt.close(fig)
