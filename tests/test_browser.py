@@ -4,11 +4,15 @@ The widget tests that run without a browser set ``slider.value`` from Python; th
 widget that renders nothing, a slider whose front-end never syncs, or a figure that is appended
 instead of replaced. This test starts a private JupyterLab, opens the notebook in headless Chromium,
 runs every cell from the Run menu, moves the sparsity slider with the keyboard and asserts that the
-figure was redrawn and that no cell shows a traceback.
+figure was redrawn and that no cell shows a traceback. ``test_explorer_redraws_in_the_browser`` does
+the same for every live explorer of the course (:data:`EXPLORERS`), each from a tiny scratch notebook
+written into ``test-artifacts/browser-notebooks/``; JupyterLab and Chromium start once per module.
 
 Widget contract relied on (``tl.widgets.intro_explorer()``): a ``FloatSlider`` with CSS class
 ``toy-sparsity`` (``continuous_update=False``) and an ``Output`` with CSS class ``toy-figure`` that
 holds exactly one inline matplotlib PNG, redrawn with ``clear_output(wait=True)`` after each retrain.
+Every explorer (``widgets._live_explorer``) is a box with CSS class ``toy-explorer`` whose first
+input has the class ``toy-primary`` (a slider, a dropdown, toggle buttons or radio buttons).
 
 Set ``TOY_BROWSER_NOTEBOOK`` to drive another notebook (relative to the repository root, or an
 absolute path; one outside the repository makes JupyterLab serve that notebook's folder instead).
@@ -39,7 +43,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import ConsoleMessage, Locator, Page
+    from playwright.sync_api import BrowserContext, ConsoleMessage, Locator, Page
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/01_superposition_at_a_glance.ipynb"
@@ -210,11 +214,15 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-@pytest.fixture
-def lab_server(tmp_path: Path) -> Iterator[LabServer]:
-    """A private JupyterLab on a random port and token, with throwaway config/settings dirs."""
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    """A private JupyterLab on a random port and token, with throwaway config/settings dirs.
+
+    Module-scoped: one server for every test here; each test shuts its kernels down (``lab_page``).
+    """
     _require_browser()
     root_dir, _ = _notebook_location()
+    tmp_path = tmp_path_factory.mktemp("jupyterlab")
     jupyter_dir = tmp_path / "jupyter"
     # A developer's own Jupyter/IPython setup (a user kernelspec "python3" pointing at another
     # interpreter, IPython startup files, MPLBACKEND=Agg, which hides inline figures) must not
@@ -289,7 +297,10 @@ def _fail(page: Page, message: str, server: LabServer | None = None) -> NoReturn
     except Exception as exc:  # the page itself may be what broke
         message += f"\n(could not read dialogs: {exc!r})"
     ARTIFACTS_DIR.mkdir(exist_ok=True)
-    shot = ARTIFACTS_DIR / "browser-failure.png"
+    # One file per test ("browser-failure-test_explorer_redraws_in_the_browser-phase.png").
+    current = os.environ.get("PYTEST_CURRENT_TEST", "").split("::")[-1].split(" ")[0]
+    suffix = re.sub(r"[^\w.-]+", "-", current).strip("-")
+    shot = ARTIFACTS_DIR / (f"browser-failure-{suffix}.png" if suffix else "browser-failure.png")
     try:
         page.screenshot(path=str(shot), timeout=5_000)
         message += f"\nScreenshot of the page: {shot}"
@@ -339,9 +350,14 @@ def _click(page: Page, target: Locator, what: str) -> None:
 
 
 def _open_notebook(page: Page, server: LabServer, rel_path: str) -> None:
-    """Open the notebook and wait for its kernel, accepting a kernel-selection dialog if shown."""
+    """Open the notebook and wait for its kernel, accepting a kernel-selection dialog if shown.
+
+    Each call uses a fresh JupyterLab workspace, so the layout saved by an earlier test (with its
+    notebook, whose kernel would start again) is never restored: the notebook is the only tab.
+    """
+    workspace = f"toy-{secrets.token_hex(4)}"
     page.goto(
-        f"{server.base_url}/lab/tree/{rel_path}?token={server.token}",
+        f"{server.base_url}/lab/workspaces/{workspace}/tree/{rel_path}?token={server.token}",
         timeout=PAGE_LOAD_TIMEOUT * 1000,
     )
     # Either the kernel comes up by itself (the notebook names its kernelspec) or JupyterLab asks
@@ -448,11 +464,11 @@ def _explorer_text(page: Page) -> str:
     )
 
 
-def _figure_png(page: Page) -> bytes:
+def _figure_png(page: Page, selector: str = FIGURE_IMG) -> bytes:
     """PNG bytes of the single figure in the explorer's Output (exactly one: replaced, not added)."""
-    sources: list[str] = page.eval_on_selector_all(FIGURE_IMG, "els => els.map(e => e.src)")
+    sources: list[str] = page.eval_on_selector_all(selector, "els => els.map(e => e.src)")
     if len(sources) != 1:
-        _fail(page, f"expected exactly one <img> in .toy-figure, found {len(sources)}")
+        _fail(page, f"expected exactly one <img> matching {selector!r}, found {len(sources)}")
     prefix = "data:image/png;base64,"
     if not sources[0].startswith(prefix):
         _fail(page, f".toy-figure <img> is not an inline PNG: {sources[0][:60]!r}")
@@ -468,13 +484,23 @@ def _screenshot(page: Page, name: str) -> Path:
     return path
 
 
-def test_sparsity_slider_redraws_figure(lab_server: LabServer, tmp_path: Path) -> None:
-    """Run the notebook in JupyterLab, move the sparsity slider, and see the figure change."""
+@dataclass
+class LabPage:
+    """A fresh browser tab, and the browser console errors it logged (widget front-end failures)."""
+
+    page: Page
+    console_errors: list[str]
+
+
+@pytest.fixture(scope="module")
+def browser_context(
+    tmp_path_factory: pytest.TempPathFactory, lab_server: LabServer
+) -> Iterator[BrowserContext]:
+    """One headless Chromium (a throwaway profile) for every test of the module."""
+    _require_browser()
     from playwright.sync_api import sync_playwright
 
-    _, rel_path = _notebook_location()
-    stem = Path(rel_path).stem
-    user_data_dir = tmp_path / "chromium-profile"
+    user_data_dir = tmp_path_factory.mktemp("chromium") / "profile"
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(user_data_dir),
@@ -486,89 +512,309 @@ def test_sparsity_slider_redraws_figure(lab_server: LabServer, tmp_path: Path) -
         try:
             context.set_default_timeout(DEFAULT_ACTION_TIMEOUT * 1000)
             context.add_init_script(script=KERNEL_STATUS_INIT_JS)
-            page = context.pages[0] if context.pages else context.new_page()
-            console_errors: list[str] = []  # widget front-end failures only show up here
-
-            def record_console_error(message: ConsoleMessage) -> None:
-                if message.type == "error":
-                    console_errors.append(message.text)
-
-            page.on("console", record_console_error)
-
-            _open_notebook(page, lab_server, rel_path)
-            _run_all_cells(page, lab_server)
-
-            _wait_js(
-                page,
-                "([slider, img]) => document.querySelector(slider) && document.querySelector(img)",
-                [SLIDER_HANDLE, FIGURE_IMG],
-                REDRAW_TIMEOUT,
-                lambda: (
-                    f"the explorer widget to render ({SLIDER_HANDLE} and {FIGURE_IMG}); "
-                    f"browser console errors: {console_errors[-5:]}"
-                ),
-            )
-            page.locator(SLIDER).first.scroll_into_view_if_needed()
-            before_value = page.locator(SLIDER_READOUT).first.inner_text().strip()
-            before_png = _figure_png(page)
-            before_shot = _screenshot(page, f"browser-{stem}-before.png")
-
-            # Keyboard on the noUiSlider handle: Home jumps to the minimum (End to the maximum if
-            # already there). noUiSlider fires 'change' once per key, which is what a
-            # continuous_update=False FloatSlider syncs on, so this is exactly one retrain. For
-            # notebook 01 that is sparsity 0.9 -> 0: the pentagon gives way to two features.
-            handle = page.locator(SLIDER_HANDLE).first
-            now, low = handle.get_attribute("aria-valuenow"), handle.get_attribute("aria-valuemin")
-            at_min = now is not None and low is not None and float(now) <= float(low)
-            handle.press("End" if at_min else "Home")
-            moved_at = time.monotonic()
-
-            _wait_js(
-                page,
-                "([readout, before]) => document.querySelector(readout)?.innerText.trim() !== before",
-                [SLIDER_READOUT, before_value],
-                REDRAW_TIMEOUT,
-                f"the sparsity readout to change from {before_value!r} after the key press",
-            )
-            after_value = page.locator(SLIDER_READOUT).first.inner_text().strip()
-            before_src = "data:image/png;base64," + base64.b64encode(before_png).decode()
-            _wait_js(
-                page,
-                """([img, before]) => {
-                    const imgs = document.querySelectorAll(img);
-                    return imgs.length === 1 && imgs[0].src !== before;
-                }""",
-                [FIGURE_IMG, before_src],
-                REDRAW_TIMEOUT,
-                lambda: (
-                    f"the figure to be redrawn after moving sparsity {before_value} -> "
-                    f"{after_value}; explorer shows: {_explorer_text(page)!r}; "
-                    f"browser console errors: {console_errors[-5:]}"
-                ),
-            )
-            redraw_s = time.monotonic() - moved_at
-            _wait_js(
-                page,
-                KERNEL_IDLE_JS,
-                None,
-                REDRAW_TIMEOUT,
-                lambda: f"the kernel to be idle after the retrain; status: {_kernel_status(page)}",
-            )
-            after_png = _figure_png(page)
-            after_shot = _screenshot(page, f"browser-{stem}-after.png")
-
-            # The wait above compared data URLs as strings; this compares the decoded images.
-            if after_png == before_png:
-                _fail(page, "figure PNG unchanged after moving the slider")
-            errors = _error_outputs(page)
-            if errors:
-                _fail(page, "error output after moving the slider:\n" + "\n---\n".join(errors))
-            print(
-                f"sparsity {before_value} -> {after_value}; figure redrawn in {redraw_s:.1f} s "
-                f"({len(before_png)} -> {len(after_png)} PNG bytes); "
-                f"screenshots: {before_shot}, {after_shot}"
-            )
+            yield context
         finally:
             context.close()
     # The profile can hold a few MB of cache; tmp_path would keep it for pytest's last 3 runs.
     shutil.rmtree(user_data_dir, ignore_errors=True)
+
+
+def _api(server: LabServer, method: str, path: str) -> Any:
+    """Call the server's REST API with the token; return the decoded JSON body (None if empty)."""
+    request = urllib.request.Request(
+        f"{server.base_url}{path}",
+        method=method,
+        headers={"Authorization": f"token {server.token}"},
+    )
+    with urllib.request.urlopen(request, timeout=SERVER_STOP_TIMEOUT) as response:
+        body = response.read()
+    return json.loads(body) if body else None
+
+
+def _shutdown_kernels(server: LabServer) -> None:
+    """Shut down every session and kernel of the private server, so kernels never pile up."""
+    with contextlib.suppress(urllib.error.URLError, OSError, ValueError):
+        for session in _api(server, "GET", "/api/sessions"):
+            _api(server, "DELETE", f"/api/sessions/{session['id']}")
+        for kernel in _api(server, "GET", "/api/kernels"):
+            _api(server, "DELETE", f"/api/kernels/{kernel['id']}")
+
+
+@pytest.fixture
+def lab_page(browser_context: BrowserContext, lab_server: LabServer) -> Iterator[LabPage]:
+    """A new tab in the shared browser; closed afterwards, and the kernels it started shut down."""
+    page = browser_context.new_page()
+    console_errors: list[str] = []
+
+    def record_console_error(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            console_errors.append(message.text)
+
+    page.on("console", record_console_error)
+    try:
+        yield LabPage(page, console_errors)
+    finally:
+        with contextlib.suppress(Exception):  # a crashed page must not hide the test's own failure
+            page.close()
+        _shutdown_kernels(lab_server)
+
+
+def test_sparsity_slider_redraws_figure(lab_server: LabServer, lab_page: LabPage) -> None:
+    """Run the notebook in JupyterLab, move the sparsity slider, and see the figure change."""
+    _, rel_path = _notebook_location()
+    stem = Path(rel_path).stem
+    page, console_errors = lab_page.page, lab_page.console_errors
+
+    _open_notebook(page, lab_server, rel_path)
+    _run_all_cells(page, lab_server)
+
+    _wait_js(
+        page,
+        "([slider, img]) => document.querySelector(slider) && document.querySelector(img)",
+        [SLIDER_HANDLE, FIGURE_IMG],
+        REDRAW_TIMEOUT,
+        lambda: (
+            f"the explorer widget to render ({SLIDER_HANDLE} and {FIGURE_IMG}); "
+            f"browser console errors: {console_errors[-5:]}"
+        ),
+    )
+    page.locator(SLIDER).first.scroll_into_view_if_needed()
+    before_value = page.locator(SLIDER_READOUT).first.inner_text().strip()
+    before_png = _figure_png(page)
+    before_shot = _screenshot(page, f"browser-{stem}-before.png")
+
+    # Keyboard on the noUiSlider handle: Home jumps to the minimum (End to the maximum if already
+    # there). noUiSlider fires 'change' once per key, which is what a continuous_update=False
+    # FloatSlider syncs on, so this is exactly one retrain. For notebook 01 that is sparsity
+    # 0.9 -> 0: the pentagon gives way to two features.
+    handle = page.locator(SLIDER_HANDLE).first
+    now, low = handle.get_attribute("aria-valuenow"), handle.get_attribute("aria-valuemin")
+    at_min = now is not None and low is not None and float(now) <= float(low)
+    handle.press("End" if at_min else "Home")
+    moved_at = time.monotonic()
+
+    _wait_js(
+        page,
+        "([readout, before]) => document.querySelector(readout)?.innerText.trim() !== before",
+        [SLIDER_READOUT, before_value],
+        REDRAW_TIMEOUT,
+        f"the sparsity readout to change from {before_value!r} after the key press",
+    )
+    after_value = page.locator(SLIDER_READOUT).first.inner_text().strip()
+    before_src = "data:image/png;base64," + base64.b64encode(before_png).decode()
+    _wait_js(
+        page,
+        """([img, before]) => {
+            const imgs = document.querySelectorAll(img);
+            return imgs.length === 1 && imgs[0].src !== before;
+        }""",
+        [FIGURE_IMG, before_src],
+        REDRAW_TIMEOUT,
+        lambda: (
+            f"the figure to be redrawn after moving sparsity {before_value} -> "
+            f"{after_value}; explorer shows: {_explorer_text(page)!r}; "
+            f"browser console errors: {console_errors[-5:]}"
+        ),
+    )
+    redraw_s = time.monotonic() - moved_at
+    _wait_js(
+        page,
+        KERNEL_IDLE_JS,
+        None,
+        REDRAW_TIMEOUT,
+        lambda: f"the kernel to be idle after the retrain; status: {_kernel_status(page)}",
+    )
+    after_png = _figure_png(page)
+    after_shot = _screenshot(page, f"browser-{stem}-after.png")
+
+    # The wait above compared data URLs as strings; this compares the decoded images.
+    if after_png == before_png:
+        _fail(page, "figure PNG unchanged after moving the slider")
+    errors = _error_outputs(page)
+    if errors:
+        _fail(page, "error output after moving the slider:\n" + "\n---\n".join(errors))
+    print(
+        f"sparsity {before_value} -> {after_value}; figure redrawn in {redraw_s:.1f} s "
+        f"({len(before_png)} -> {len(after_png)} PNG bytes); "
+        f"screenshots: {before_shot}, {after_shot}"
+    )
+
+
+# Every live explorer of the course: a cell that displays it, cheaply (one restart, few steps,
+# tiny untrained or briefly trained models). The test changes the explorer's `toy-primary` control
+# once and expects its figure to be redrawn; what the figure shows is left to the widget tests.
+EXPLORERS: dict[str, str] = {
+    "intro": "tl.widgets.intro_explorer(restarts=1)",
+    "superposition": "tl.widgets.superposition_explorer(sparsity=0.9, restarts=1)",
+    "geometry": (
+        "m = tl.ToyModel(tl.Config(20, 5, 3))\n"
+        "tl.widgets.geometry_explorer(m.W.detach(), torch.tensor([1.0, 0.3, 0.1]))"
+    ),
+    "perturbation": (
+        "sweep = tl.nonuniform.perturbation_sweep([0.5, 2.0], k=2, steps=50, progress=False)\n"
+        "tl.widgets.perturbation_explorer(sweep)"
+    ),
+    "correlation": "tl.widgets.correlation_explorer(restarts=1)",
+    "phase": "tl.widgets.phase_explorer(restarts=1)",
+    "dynamics": "tl.widgets.dynamics_explorer(steps=200)",
+    "robustness": (
+        "m = tl.ToyModel(tl.Config(5, 2, 2, feature_probability=[1.0, 0.1]))\n"
+        "tl.widgets.robustness_explorer(m, [0.0, 0.9], n_examples=256)"
+    ),
+}
+SCRATCH_DIR = ARTIFACTS_DIR / "browser-notebooks"
+EXPLORER = ".toy-explorer"
+PRIMARY = f"{EXPLORER} .toy-primary"
+EXPLORER_IMG = f"{EXPLORER} .toy-figure img"
+# What the primary control shows now, whatever its kind; for failure messages and to see it moved.
+PRIMARY_STATE_JS = """(primary) => {
+    const el = document.querySelector(primary);
+    if (!el) return '<no .toy-primary control>';
+    const readout = el.querySelector('.widget-readout');
+    if (el.querySelector('.noUi-handle')) return 'slider at ' + (readout?.innerText.trim() ?? '?');
+    const select = el.querySelector('select');
+    if (select) return 'select at ' + select.value;
+    const active = el.querySelector('.widget-toggle-button.mod-active');
+    if (active) return 'toggle at ' + active.innerText.trim();
+    const radio = el.querySelector('input[type=radio]:checked');
+    if (radio) return 'radio at ' + (radio.parentElement?.innerText.trim() ?? radio.value);
+    return '<unknown control: ' + el.className + '>';
+}"""
+
+
+def _scratch_notebook(name: str, cell: str) -> str:
+    """Write a two-cell notebook that displays one explorer; return its path from the lab root."""
+    lines = ["import torch\nimport toy_lib as tl", cell]
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": f"cell{i}",
+                "metadata": {},
+                "outputs": [],
+                "source": source,
+            }
+            for i, source in enumerate(lines)
+        ],
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    SCRATCH_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCRATCH_DIR / f"explorer_{name}.ipynb"
+    path.write_text(json.dumps(notebook, indent=1) + "\n")
+    return path.relative_to(REPO_ROOT).as_posix()
+
+
+def _explorer_status(page: Page) -> str:
+    """Visible text of the explorer box (controls, status line), for messages and error checks."""
+    return page.evaluate(
+        "(box) => document.querySelector(box)?.innerText ?? '<explorer not found>'", EXPLORER
+    )
+
+
+def _change_primary(page: Page) -> str:
+    """Change the explorer's `toy-primary` control once, as a user would; say what was done."""
+    primary = page.locator(PRIMARY).first
+    primary.scroll_into_view_if_needed()
+    handle = primary.locator(".noUi-handle")
+    if handle.count():
+        # Home jumps to the minimum (End to the maximum if already there): one 'change' event.
+        now, low = (
+            handle.first.get_attribute("aria-valuenow"),
+            handle.first.get_attribute("aria-valuemin"),
+        )
+        key = "End" if now is not None and low is not None and float(now) <= float(low) else "Home"
+        handle.first.press(key)
+        return f"pressed {key} on the slider"
+    select = primary.locator("select")
+    if select.count():
+        current = select.first.evaluate("s => s.options[s.selectedIndex]?.text ?? ''")
+        options = [v for v in select.first.locator("option").all_inner_texts() if v != current]
+        if not options:
+            _fail(page, f"the dropdown has no option other than {current!r}")
+        select.first.select_option(label=options[0])
+        nbsp = "\xa0"  # ipywidgets renders the options' spaces as no-break spaces
+        return f"selected {options[0].replace(nbsp, ' ')!r} (was {current.replace(nbsp, ' ')!r})"
+    toggle = primary.locator(".widget-toggle-button:not(.mod-active)")
+    if toggle.count():
+        label = toggle.first.inner_text().strip()
+        _click(page, toggle.first, f"the toggle button {label!r}")
+        return f"clicked the toggle button {label!r}"
+    radio = primary.locator("input[type=radio]:not(:checked)")
+    if radio.count():
+        _click(page, radio.first, "an unchecked radio button")
+        return "clicked an unchecked radio button"
+    _fail(page, f"do not know how to change the .toy-primary control: {primary.inner_html()[:300]}")
+
+
+@pytest.mark.parametrize("name", list(EXPLORERS))
+def test_explorer_redraws_in_the_browser(
+    name: str, lab_server: LabServer, lab_page: LabPage
+) -> None:
+    """Display one explorer in a scratch notebook, change its first control, see the figure change."""
+    if lab_server.root_dir != REPO_ROOT:
+        pytest.skip("the scratch notebooks live in the repository, which JupyterLab does not serve")
+    page, console_errors = lab_page.page, lab_page.console_errors
+    rel_path = _scratch_notebook(name, EXPLORERS[name])
+
+    _open_notebook(page, lab_server, rel_path)
+    _run_all_cells(page, lab_server)
+    _wait_js(
+        page,
+        "([primary, img]) => document.querySelector(primary) && document.querySelector(img)",
+        [PRIMARY, EXPLORER_IMG],
+        REDRAW_TIMEOUT,
+        lambda: (
+            f"the {name} explorer to render ({PRIMARY} and {EXPLORER_IMG}); explorer shows: "
+            f"{_explorer_status(page)!r}; browser console errors: {console_errors[-5:]}"
+        ),
+    )
+    before_state = page.evaluate(PRIMARY_STATE_JS, PRIMARY)
+    before_png = _figure_png(page, EXPLORER_IMG)
+    before_src = "data:image/png;base64," + base64.b64encode(before_png).decode()
+
+    action = _change_primary(page)
+    moved_at = time.monotonic()
+    _wait_js(
+        page,
+        """([img, before]) => {
+            const imgs = document.querySelectorAll(img);
+            return imgs.length === 1 && imgs[0].src !== before;
+        }""",
+        [EXPLORER_IMG, before_src],
+        REDRAW_TIMEOUT,
+        lambda: (
+            f"the {name} explorer's figure to be redrawn after: {action} ({before_state} -> "
+            f"{page.evaluate(PRIMARY_STATE_JS, PRIMARY)}); explorer shows: "
+            f"{_explorer_status(page)!r}; browser console errors: {console_errors[-5:]}"
+        ),
+    )
+    redraw_s = time.monotonic() - moved_at
+    _wait_js(
+        page,
+        KERNEL_IDLE_JS,
+        None,
+        REDRAW_TIMEOUT,
+        lambda: f"the kernel to be idle after the redraw; status: {_kernel_status(page)}",
+    )
+    after_state = page.evaluate(PRIMARY_STATE_JS, PRIMARY)
+    after_png = _figure_png(page, EXPLORER_IMG)
+    shot = _screenshot(page, f"browser-explorer-{name}.png")
+
+    if after_png == before_png:
+        _fail(page, f"{name} explorer's figure PNG unchanged after: {action}")
+    status = _explorer_status(page)
+    if "error:" in status:
+        _fail(page, f"the {name} explorer reports an error after: {action}\n{status}", lab_server)
+    errors = _error_outputs(page)
+    if errors:
+        _fail(page, f"error output after: {action}\n" + "\n---\n".join(errors), lab_server)
+    print(
+        f"{name}: {action} ({before_state} -> {after_state}); figure redrawn in {redraw_s:.1f} s "
+        f"({len(before_png)} -> {len(after_png)} PNG bytes); screenshot: {shot}"
+    )

@@ -20,11 +20,16 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import Image, display
 
+from .attacks import ATTACKS, attack_budget, no_superposition_model, vulnerability
 from .config import Config, decaying_importance
+from .data import generate_batch
+from .dynamics import Dynamics, analyze, log_snapshot_steps, planar_levels, train_with_snapshots
 from .geometry import summarize_factors, tegum_factors
 from .metrics import dimensions_per_feature, represented
+from .models import ToyModel
 from .nonuniform import PerturbationSweep, set_geometry
 from .plots import (
+    TrainingFrame,
     add_phase_legend,
     figure_png,
     geometry_snapshot,
@@ -33,6 +38,7 @@ from .plots import (
     plot_gram,
     plot_phase_diagram,
     plot_weights_1d,
+    robustness_snapshot,
     superposition_figure,
     sweep_point_figure,
 )
@@ -151,12 +157,16 @@ def _live_explorer(
     """``controls`` above a status line and an ``Output`` (CSS class ``toy-figure``) with the figure.
 
     Now and on every change of a widget in ``inputs``, ``render()`` retrains and returns the new
-    figure as PNG bytes and a status text; an exception shows in the status line instead.
+    figure as PNG bytes and a status text; an exception shows in the status line instead. The box
+    carries the CSS class ``toy-explorer`` and ``inputs[0]`` the class ``toy-primary``: the
+    browser test drives every explorer through them.
     """
     status = widgets.HTML()
     out = widgets.Output(layout=widgets.Layout(min_height=min_height))
     out.add_class("toy-figure")
+    inputs[0].add_class("toy-primary")
     box = _Explorer([controls, status, out])
+    box.add_class("toy-explorer")
 
     def retrain(_change: object = None) -> None:
         status.value = "<i>training…</i>"
@@ -610,3 +620,192 @@ def phase_explorer(
 
     controls = widgets.VBox([kind, widgets.HBox([widgets.VBox([r_slider, p_slider]), seed_slider])])
     return _live_explorer(controls, (kind, r_slider, p_slider, seed_slider), render, "360px")
+
+
+# Section 6 (learning dynamics): step through a run's snapshots, or retrain it from another start.
+
+__all__ += ["DYNAMICS_DENSITIES", "INIT_SCALES", "dynamics_explorer", "train_dynamics"]
+
+DYNAMICS_DENSITIES = (0.02, 0.03, 0.05, 0.1, 0.2)
+INIT_SCALES = (0.01, 0.03, 0.1, 0.3, 1.0)
+
+
+def train_dynamics(
+    density: float = 0.05,
+    init_scale: float = 0.1,
+    seed: int = 0,
+    *,
+    n_features: int = 6,
+    n_instances: int = 8,
+    steps: int = 10_000,
+) -> Dynamics:
+    """Notebook 06's run: ``n_instances`` models of ``n_features`` equally important features in
+    2 dimensions at feature density ``density``, started from ``init_scale`` times the Xavier
+    initial ``W`` and trained with log-spaced snapshots, then measured against
+    :func:`dynamics.planar_levels` (:func:`dynamics.analyze`)."""
+    cfg = Config(n_features, 2, n_instances, feature_probability=density, importance=1.0)
+    history = train_with_snapshots(
+        cfg, steps=steps, init_scale=init_scale, seed=seed, progress=False
+    )
+    return analyze(history, planar_levels(n_features))
+
+
+def _jump_status(run: Dynamics, instance: int) -> str:
+    spans = [
+        f"{j.label} (feature {j.feature}) at steps {int(run.steps[j.start]):,}–"
+        f"{int(run.steps[j.end]):,}, loss −{j.loss_drop:.0%}"
+        for j in run.coinciding(instance)
+    ]
+    found = "; ".join(spans) if spans else "no jump that coincides with a loss drop"
+    n = run.W.shape[1]
+    return (
+        f"instance {instance}: {found}. {len(run.instances_with_jump)} of {n} instances show one."
+    )
+
+
+def dynamics_explorer(
+    *,
+    density: float = 0.05,
+    init_scale: float = 0.1,
+    seed: int = 0,
+    instance: int = 0,
+    steps: int = 10_000,
+) -> widgets.VBox:
+    """Density, initial-weight scale and seed retrain the 6 → 2 run of notebook 06 (8 instances,
+    :func:`train_dynamics`); instance and step pick which model and snapshot to draw, without
+    retraining. The figure is :class:`plots.TrainingFrame`: the arrows at that step, and the loss
+    and every ``D_i`` over the whole run with a red line at the step.
+    """
+    if density not in DYNAMICS_DENSITIES:
+        raise ValueError(f"density={density!r} is not allowed: choose one of {DYNAMICS_DENSITIES}")
+    if init_scale not in INIT_SCALES:
+        raise ValueError(f"init_scale={init_scale!r} is not allowed: choose one of {INIT_SCALES}")
+    style = {"description_width": "110px"}
+    common = {"continuous_update": False, "style": style, "layout": widgets.Layout(width="420px")}
+    d_slider = widgets.SelectionSlider(
+        options=DYNAMICS_DENSITIES, value=density, description="density 1 − S", **common
+    )
+    i_slider = widgets.SelectionSlider(
+        options=INIT_SCALES, value=init_scale, description="initial scale", **common
+    )
+    seed_slider = widgets.IntSlider(value=seed, min=0, max=20, description="seed", **common)
+    k_slider = widgets.IntSlider(value=instance, min=0, max=7, description="instance", **common)
+    snaps = log_snapshot_steps(steps)
+    t_slider = widgets.SelectionSlider(
+        options=[(f"{s:,}", t) for t, s in enumerate(snaps)],
+        value=len(snaps) - 1,
+        description="step",
+        **common,
+    )
+    t_slider.add_class("toy-step")
+    cache: dict[tuple, Dynamics] = {}
+
+    def render() -> tuple[bytes, str]:
+        key = (d_slider.value, i_slider.value, seed_slider.value)
+        start = time.perf_counter()
+        if key not in cache:
+            cache.clear()  # one run at a time: a run holds every snapshot
+            cache[key] = train_dynamics(*key, steps=steps)
+        run = cache[key]
+        frame = TrainingFrame(run, k_slider.value)
+        frame.set_snapshot(t_slider.value)
+        status = f"{_jump_status(run, k_slider.value)} ({time.perf_counter() - start:.1f} s)"
+        return figure_png(frame.fig), status
+
+    controls = widgets.HBox(
+        [widgets.VBox([d_slider, i_slider, seed_slider]), widgets.VBox([k_slider, t_slider])]
+    )
+    inputs = (d_slider, i_slider, seed_slider, k_slider, t_slider)
+    return _live_explorer(controls, inputs, render, "300px")
+
+
+# Section 7 (adversarial robustness): the models of a trained sparsity sweep, attacked live.
+
+__all__ += ["robustness_explorer"]
+
+
+def _one_instance(model: ToyModel, k: int) -> ToyModel:
+    """A copy of instance ``k`` of ``model`` as a model of its own (one instance)."""
+    cfg = model.cfg
+    one = ToyModel(
+        Config(
+            n_features=cfg.n_features,
+            n_hidden=cfg.n_hidden,
+            n_instances=1,
+            feature_probability=cfg.probability[k : k + 1],
+            importance=cfg.importances[k : k + 1],
+            correlated=cfg.correlated,
+            anticorrelated=cfg.anticorrelated,
+        ),
+        output=model.output,
+    )
+    with torch.no_grad():
+        one.W.copy_(model.W[k : k + 1])
+        one.b.copy_(model.b[k : k + 1])
+    return one
+
+
+def robustness_explorer(
+    model: ToyModel,
+    sparsity: Sequence[float],
+    *,
+    index: int | None = None,
+    fraction: float = 0.1,
+    n_examples: int = 4096,
+    seed: int = 0,
+) -> widgets.VBox:
+    """Attack the models of a trained sparsity sweep: a slider picks a model (instance ``k`` of
+    ``model`` was trained at ``sparsity[k]``; ``index`` is the one shown first, default the
+    sparsest), another the budget as a fraction of the mean norm of the nonzero inputs
+    (:func:`attacks.attack_budget`). Each change draws ``n_examples`` inputs, runs every attack in
+    :data:`attacks.ATTACKS` on that model and redraws its ``WᵀW`` beside each attack's vulnerability.
+
+    Nothing is retrained, so it responds in about a second. The sparsity slider has the CSS class
+    ``toy-sparsity``.
+    """
+    s = [float(v) for v in sparsity]
+    n = model.cfg.n_instances
+    if len(s) != n:
+        raise ValueError(
+            f"sparsity has {len(s)} values and the model {n} instances: give one sparsity per instance"
+        )
+    index = n - 1 if index is None else index
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < n:
+        raise ValueError(f"index={index!r} is not allowed: it must be an integer in [0, {n})")
+    style = {"description_width": "150px"}
+    common = {"continuous_update": False, "style": style, "layout": widgets.Layout(width="460px")}
+    s_slider = widgets.SelectionSlider(
+        options=[(f"{v:g}", k) for k, v in enumerate(s)],
+        value=index,
+        description="sparsity S",
+        **common,
+    )
+    s_slider.add_class("toy-sparsity")
+    f_slider = widgets.FloatSlider(
+        value=fraction, min=0.02, max=1.0, step=0.02, description="budget (× mean ‖x‖)", **common
+    )
+    W = model.W.detach()
+    inverse_dstar = 1.0 / dimensions_per_feature(W)
+    n_rep = represented(W).sum(-1)
+
+    def render() -> tuple[bytes, str]:
+        start = time.perf_counter()
+        k = s_slider.value
+        one = _one_instance(model, k)
+        generator = torch.Generator().manual_seed(seed)
+        x = generate_batch(one.feature_probability, n_examples, generator=generator)
+        eps = attack_budget(x, f_slider.value)
+        reference = no_superposition_model(one.cfg, one.output)
+        values = {
+            name: float(vulnerability(one, x, eps, attack, reference))
+            for name, attack in ATTACKS.items()
+        }
+        title = f"S = {s[k]:g}: WᵀW, 1/D* = {float(inverse_dstar[k]):.2f}"
+        status = (
+            f"{int(n_rep[k])} of {W.shape[2]} features represented; budget ε = {float(eps):.3f} "
+            f"({f_slider.value:.2f} × the mean norm of the nonzero inputs); "
+            f"{n_examples} inputs attacked in {time.perf_counter() - start:.1f} s"
+        )
+        return figure_png(robustness_snapshot(W[k], values, title=title)), status
+
+    return _live_explorer(widgets.VBox([s_slider, f_slider]), (s_slider, f_slider), render, "270px")
