@@ -10,7 +10,7 @@ Typical use::
     tl.feature_norms(model.W)
 """
 
-from . import dynamics, geometry, metrics, nonuniform, plots, theory, widgets
+from . import attacks, dynamics, geometry, metrics, nonuniform, plots, theory, widgets
 from .config import Config, decaying_importance, density_from_sparsity
 from .data import generate_batch
 from .metrics import (
@@ -36,6 +36,7 @@ from .train import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "attacks",
     "angular_gaps",
     "BestOf",
     "Config",

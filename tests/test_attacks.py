@@ -1,0 +1,246 @@
+"""Adversarial attacks (paper §7): known optima, the budget, batching, and the reference model."""
+
+import math
+
+import pytest
+import torch
+
+import toy_lib as tl
+from toy_lib import attacks
+
+
+def _model(W, b, importance=1.0, output="relu", probability=0.1):
+    """A toy model with the given ``W (instances, hidden, features)`` and ``b``."""
+    W, b = torch.as_tensor(W, dtype=torch.float32), torch.as_tensor(b, dtype=torch.float32)
+    cfg = tl.Config(
+        W.shape[2],
+        W.shape[1],
+        W.shape[0],
+        feature_probability=probability,
+        importance=importance,
+    )
+    model = tl.ToyModel(cfg, output=output)
+    with torch.no_grad():
+        model.W.copy_(W)
+        model.b.copy_(b.expand_as(model.b))
+    return model
+
+
+def _pentagon(bias=-0.2):
+    """Five features as a regular pentagon in 2-D, the §1 solution at S = 0.9: superposition."""
+    angles = torch.arange(5) * 2 * math.pi / 5
+    return torch.stack([angles.cos(), angles.sin()]).unsqueeze(0), torch.full((1, 5), bias)
+
+
+def _sparse_inputs(cfg, batch=2048, seed=0):
+    return tl.generate_batch(cfg.probability, batch, generator=torch.Generator().manual_seed(seed))
+
+
+def test_example_loss_averages_to_the_model_loss():
+    model = tl.ToyModel(tl.Config(6, 2, 3, feature_probability=0.3, importance=[1, 2, 3]), seed=1)
+    x = _sparse_inputs(model.cfg)
+    per_example = attacks.example_loss(model, x)
+    assert per_example.shape == (3, 2048)
+    torch.testing.assert_close(per_example.mean(-1), model.loss(x).detach())
+
+
+def test_attack_budget_is_a_fraction_of_the_mean_norm_of_nonzero_inputs():
+    x = torch.zeros(2, 4, 3)
+    x[0, 0] = torch.tensor([3.0, 4.0, 0.0])  # norm 5, three all-zero inputs
+    x[1] = torch.tensor([0.0, 0.0, 2.0])  # norm 2 everywhere
+    torch.testing.assert_close(attacks.attack_budget(x), torch.tensor([0.5, 0.2]))
+    torch.testing.assert_close(
+        attacks.attack_budget(x, 0.2, include_zero=True), torch.tensor([0.25, 0.4])
+    )
+    with pytest.raises(ValueError, match="all zero"):
+        attacks.attack_budget(torch.zeros(1, 4, 3))
+    with pytest.raises(ValueError, match="fraction=-0.1"):
+        attacks.attack_budget(x, -0.1)
+
+
+def test_reference_model_keeps_the_most_important_features_per_instance():
+    importance = torch.tensor([[0.3, 1.0, 0.5, 0.2], [1.0, 1.0, 1.0, 1.0]])
+    cfg = tl.Config(4, 2, 2, feature_probability=[0.5, 0.1], importance=importance)
+    ref = attacks.no_superposition_model(cfg)
+    gram = ref.W.transpose(1, 2) @ ref.W
+    kept = torch.tensor(
+        [[False, True, True, False], [True, True, False, False]]
+    )  # ties: lower index
+    torch.testing.assert_close(gram, torch.diag_embed(kept.float()))
+    torch.testing.assert_close(ref.b, torch.where(kept, 0.0, cfg.probability / 2))
+    assert tl.superposition(ref.W).abs().max() < 1e-6
+    # It reconstructs its own features exactly.
+    x = _sparse_inputs(cfg)
+    torch.testing.assert_close(
+        ref(x)[kept.unsqueeze(1).expand_as(x)], x[kept.unsqueeze(1).expand_as(x)]
+    )
+
+
+@pytest.mark.parametrize("output", ["relu", "linear"])
+def test_reference_model_loses_exactly_the_top_importance_times_budget_squared(output):
+    importance = torch.tensor([0.3, 0.8, 0.5, 0.2, 0.1])
+    cfg = tl.Config(5, 3, 2, feature_probability=[1.0, 0.05], importance=importance)
+    ref = attacks.no_superposition_model(cfg, output)
+    x = _sparse_inputs(cfg)
+    eps = torch.tensor([0.2, 0.05])
+    found = attacks.feature_attack(ref, x, eps)
+    torch.testing.assert_close(found.loss_increase, 0.8 * eps**2)
+    # It is the worst case: a generic attack cannot beat it (and comes close), and the optimum moves
+    # feature 1 only.
+    strongest = attacks.gradient_attack(ref, x, eps).loss_increase
+    assert (strongest <= 0.8 * eps**2 * (1 + 1e-4)).all() and (strongest > 0.9 * 0.8 * eps**2).all()
+    assert (found.delta[..., 1].abs() - eps[:, None]).abs().max() < 1e-6
+    torch.testing.assert_close(attacks.vulnerability(ref, x, eps), torch.ones(2))
+
+
+def test_gradient_attack_finds_the_analytic_optimum_of_a_linear_model():
+    # For x = 0 and b = 0 the attacked loss of x' = WᵀW x is δᵀ G I G δ (G = WᵀW, I the diagonal
+    # importance): the best δ with ||δ|| <= ε is ε times its top eigenvector, gaining ε² λ_max.
+    W = torch.randn(2, 3, 6, generator=torch.Generator().manual_seed(0))
+    importance = torch.tensor([1.0, 0.9, 0.7, 0.5, 0.3, 0.2])
+    model = _model(W, torch.zeros(2, 6), importance, output="linear")
+    x = torch.zeros(2, 4, 6)
+    G = W.transpose(1, 2) @ W
+    values, vectors = torch.linalg.eigh(G @ torch.diag(importance) @ G)
+    eps = 0.1
+    found = attacks.gradient_attack(model, x, eps)
+    torch.testing.assert_close(found.loss_increase, eps**2 * values[:, -1], rtol=1e-3, atol=0)
+    cos = (found.delta / eps * vectors[:, None, :, -1]).sum(-1).abs()
+    assert (cos > 0.999).all(), cos
+
+
+def test_one_feature_model_attacks_take_the_worse_end_of_the_interval():
+    # n = m = 1: x' = ReLU(w² (x + δ) + b) is monotone in δ and the squared error convex in x', so
+    # the worst δ in [-ε, ε] is one of its ends. Example 0: the loss falls all the way across the
+    # interval; example 1: both ends are local maxima, -ε the higher; examples 2-3: x = 0 and a
+    # negative bias, where only δ = +ε lifts the output over the ReLU threshold.
+    x = torch.tensor([[[0.9], [0.3], [0.0], [0.0]]])
+    model = _model(torch.tensor([[[0.95]]]), torch.tensor([[-0.05]]), output="relu")
+    eps = 0.1
+    ends = torch.stack([attacks.example_loss(model, x + s * eps, target=x) for s in (1.0, -1.0)])
+    best = ends.max(0).values
+    found = attacks.feature_attack(model, x, eps)
+    torch.testing.assert_close(found.attacked_loss, best)
+    torch.testing.assert_close(found.delta.abs(), torch.full_like(x, eps))
+    assert (found.delta[0, :2, 0] < 0).all() and (found.delta[0, 2:, 0] > 0).all()
+    assert (found.attacked_loss[0, 2:] > 0).all()  # over the threshold
+    # Where the output is active, the gradient attack's restarts reach the better end as well.
+    climbed = attacks.gradient_attack(model, x, eps).attacked_loss
+    torch.testing.assert_close(climbed[:, :2], best[:, :2])
+
+
+def test_no_attack_exceeds_its_budget():
+    W, b = (
+        torch.randn(3, 4, 10, generator=torch.Generator().manual_seed(1)),
+        -0.1 * torch.ones(3, 10),
+    )
+    model = _model(W, b, tl.decaying_importance(10, 0.8), probability=0.2)
+    x = _sparse_inputs(model.cfg, batch=512)
+    eps = torch.tensor([0.01, 0.1, 0.5])
+    for found in (
+        attacks.feature_attack(model, x, eps),
+        attacks.gradient_attack(model, x, eps),
+        attacks.gradient_attack(model, x, eps, start="zero", restarts=1),
+        attacks.random_attack(model, x, eps, draws=3),
+    ):
+        norms = found.delta.norm(dim=-1)
+        assert (norms <= eps[:, None] * (1 + 1e-5)).all(), (norms / eps[:, None]).max()
+        assert (found.attacked_loss >= found.clean_loss).all()
+
+
+def test_attacks_beat_random_perturbations_of_the_same_norm():
+    W, b = _pentagon()
+    model = _model(W, b, probability=0.1)
+    x = _sparse_inputs(model.cfg, batch=4096)
+    eps = attacks.attack_budget(x)
+    random = attacks.random_attack(model, x, eps, draws=4).loss_increase
+    for found in (attacks.feature_attack(model, x, eps), attacks.gradient_attack(model, x, eps)):
+        assert (found.loss_increase > 2 * random).all(), (found.loss_increase, random)
+
+
+def test_superposition_makes_a_model_more_vulnerable_than_the_reference():
+    W, b = _pentagon()
+    model = _model(W, b, probability=0.1)
+    x = _sparse_inputs(model.cfg, batch=4096)
+    eps = attacks.attack_budget(x)
+    for attack in (attacks.feature_attack, attacks.gradient_attack):
+        assert (attacks.vulnerability(model, x, eps, attack) > 1.5).all()
+
+
+def test_gradient_ascent_from_the_clean_input_is_masked_by_the_relu():
+    # Zero input, negative bias: every output is switched off and stays off for small δ, so the
+    # gradient is zero and plain gradient ascent never moves (the paper's "gradient masking").
+    W, b = _pentagon(bias=-0.05)
+    model = _model(W, b)
+    x = torch.zeros(1, 8, 5)
+    masked = attacks.gradient_attack(model, x, 0.2, start="zero", restarts=1)
+    assert (masked.delta == 0).all() and (masked.loss_increase == 0).all()
+    assert (attacks.gradient_attack(model, x, 0.2).loss_increase > 0).all()
+    assert (attacks.feature_attack(model, x, 0.2).loss_increase > 0).all()
+
+
+def test_feature_attack_is_batched_over_instances():
+    W = torch.randn(3, 2, 5, generator=torch.Generator().manual_seed(2))
+    b = torch.tensor([[-0.1], [0.0], [0.1]]).expand(3, 5)
+    importance = tl.decaying_importance(5, 0.7)
+    model = _model(W, b, importance, probability=[0.5, 0.1, 0.02])
+    x = _sparse_inputs(model.cfg, batch=256)
+    eps = torch.tensor([0.05, 0.1, 0.2])
+    together = attacks.feature_attack(model, x, eps)
+    for k in range(3):
+        alone = _model(
+            W[k : k + 1], b[k : k + 1], importance, probability=float(model.cfg.probability[k, 0])
+        )
+        one = attacks.feature_attack(alone, x[k : k + 1], eps[k : k + 1])
+        torch.testing.assert_close(one.delta[0], together.delta[k])
+        torch.testing.assert_close(one.attacked_loss[0], together.attacked_loss[k])
+
+
+def test_attacks_leave_the_model_untouched():
+    model = tl.ToyModel(tl.Config(6, 2, 2, feature_probability=0.2), seed=3)
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    x = _sparse_inputs(model.cfg, batch=128)
+    attacks.feature_attack(model, x, 0.1)
+    attacks.gradient_attack(model, x, 0.1)
+    attacks.vulnerability(model, x, 0.1, attacks.gradient_attack)
+    for name, p in model.named_parameters():
+        assert torch.equal(p, before[name]) and p.requires_grad and p.grad is None, name
+    assert not x.requires_grad
+
+
+def test_bad_arguments_name_themselves():
+    model = tl.ToyModel(tl.Config(4, 2, 2, feature_probability=0.5))
+    x = _sparse_inputs(model.cfg, batch=16)
+    with pytest.raises(ValueError, match="x has shape"):
+        attacks.feature_attack(model, x[:, :, :3], 0.1)
+    with pytest.raises(ValueError, match="budget"):
+        attacks.feature_attack(model, x, -0.1)
+    with pytest.raises(ValueError, match="budget has shape"):
+        attacks.feature_attack(model, x, torch.ones(3))
+    with pytest.raises(ValueError, match="steps=0"):
+        attacks.gradient_attack(model, x, 0.1, steps=0)
+    with pytest.raises(ValueError, match="start='best'"):
+        attacks.gradient_attack(model, x, 0.1, start="best")
+    with pytest.raises(ValueError, match="restarts=2"):
+        attacks.gradient_attack(model, x, 0.1, start="zero", restarts=2)
+    with pytest.raises(ValueError, match="draws=0"):
+        attacks.random_attack(model, x, 0.1, draws=0)
+    with pytest.raises(ValueError, match="budget must be > 0"):
+        attacks.vulnerability(model, x, 0.0)
+
+
+def test_attack_gain_is_norm_to_the_fourth_over_feature_dimensionality():
+    W, _ = _pentagon()
+    torch.testing.assert_close(attacks.attack_gain(W), torch.full((1, 5), 2.5))
+    pair = torch.tensor([[[1.0, -1.0, 0.0], [0.0, 0.0, 1.0]]])  # an antipodal pair, one dedicated
+    torch.testing.assert_close(attacks.attack_gain(pair), torch.tensor([[2.0, 2.0, 1.0]]))
+    W = torch.randn(4, 3, 7, generator=torch.Generator().manual_seed(5))
+    torch.testing.assert_close(
+        attacks.attack_gain(W), W.norm(dim=1) ** 4 / tl.feature_dimensionality(W), rtol=1e-4, atol=0
+    )
+    # Without a bias to overcome and with a large budget, output i alone loses gain_i ε² I_i.
+    model = _model(pair, torch.zeros(1, 3), [1.0, 0.5, 0.2])
+    x = torch.zeros(1, 1, 3)
+    torch.testing.assert_close(
+        attacks.feature_attack(model, x, 1.0).loss_increase, torch.tensor([2.0])
+    )
