@@ -782,7 +782,7 @@ def robustness_explorer(
     )
     s_slider.add_class("toy-sparsity")
     f_slider = widgets.FloatSlider(
-        value=fraction, min=0.02, max=1.0, step=0.02, description="budget (× mean ‖x‖)", **common
+        value=fraction, min=0.02, max=3.0, step=0.02, description="budget (× mean ‖x‖)", **common
     )
     W = model.W.detach()
     inverse_dstar = 1.0 / dimensions_per_feature(W)
