@@ -98,6 +98,11 @@ window.toyKernelStatus = () =>
     window.jupyterapp?.shell?.currentWidget?.sessionContext?.kernelDisplayStatus ?? null;
 """
 KERNEL_IDLE_JS = "() => window.toyKernelStatus() === 'idle'"
+# True once exactly one figure matches the selector and its image differs from the one before.
+FIGURE_CHANGED_JS = """([img, before]) => {
+    const imgs = document.querySelectorAll(img);
+    return imgs.length === 1 && imgs[0].src !== before;
+}"""
 # JupyterLab 4 renders both stderr streams and `error` outputs (tracebacks) as stderr-typed
 # output areas; warnings are stderr too, so a traceback is told apart by its text.
 STDERR_OUTPUT = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
@@ -604,10 +609,7 @@ def test_sparsity_slider_redraws_figure(lab_server: LabServer, lab_page: LabPage
     before_src = "data:image/png;base64," + base64.b64encode(before_png).decode()
     _wait_js(
         page,
-        """([img, before]) => {
-            const imgs = document.querySelectorAll(img);
-            return imgs.length === 1 && imgs[0].src !== before;
-        }""",
+        FIGURE_CHANGED_JS,
         [FIGURE_IMG, before_src],
         REDRAW_TIMEOUT,
         lambda: (
@@ -782,10 +784,7 @@ def test_explorer_redraws_in_the_browser(
     moved_at = time.monotonic()
     _wait_js(
         page,
-        """([img, before]) => {
-            const imgs = document.querySelectorAll(img);
-            return imgs.length === 1 && imgs[0].src !== before;
-        }""",
+        FIGURE_CHANGED_JS,
         [EXPLORER_IMG, before_src],
         REDRAW_TIMEOUT,
         lambda: (
