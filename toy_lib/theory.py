@@ -30,7 +30,7 @@ import torch
 
 from .config import Config
 from .models import ToyModel
-from .train import BestOf, train
+from .train import BestOf, train_best_of
 
 __all__ = [
     "PhaseProblem",
@@ -637,18 +637,9 @@ def train_best_of_exact(
     few to resolve the small loss differences between candidate solutions. ``train_kwargs`` go to
     :func:`~toy_lib.train`; the result's ``losses (instances, k)`` are exact.
     """
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k={k!r} is not allowed: it must be an integer >= 1")
-    big = ToyModel(cfg.repeat_instances(k), output="relu", seed=seed)
-    history = train(big, seed=seed, **train_kwargs)
-    losses = expected_model_loss(big).reshape(cfg.n_instances, k).float()
-    chosen = losses.argmin(1)
-    best = ToyModel(cfg, output="relu", seed=seed)
-    rows = torch.arange(cfg.n_instances) * k + chosen
-    with torch.no_grad():
-        best.W.copy_(big.W[rows])
-        best.b.copy_(big.b[rows])
-    return BestOf(model=best, losses=losses, chosen=chosen, all_restarts=big, history=history)
+    return train_best_of(
+        cfg, k, output="relu", seed=seed, score=expected_model_loss, **train_kwargs
+    )
 
 
 def agreement_by_restarts(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
@@ -429,18 +429,20 @@ def train_best_of(
     output: str = "relu",
     seed: int = 0,
     device: torch.device | str | None = None,
+    score: Callable[[ToyModel], torch.Tensor] = evaluate_loss,
     **train_kwargs: object,
 ) -> BestOf:
     """Train ``k`` restarts of every instance at once and keep the one with the lowest loss.
 
     Toy models often settle in local minima; the paper's figures show good solutions. Choosing by
-    loss alone (evaluated on a fixed large sample), never by the expected picture, keeps it honest.
-    ``train_kwargs`` go to :func:`train`.
+    loss alone (by default evaluated on a fixed large sample), never by the expected picture, keeps
+    it honest. ``score`` maps the model of all restarts to one loss per instance ``(instances,)``,
+    e.g. an exact expected loss where sampling is too coarse. ``train_kwargs`` go to :func:`train`.
     """
     _check_positive_int("k", k)
     big = ToyModel(cfg.repeat_instances(k), output=output, seed=seed, device=device)
     history = train(big, seed=seed, **train_kwargs)
-    losses = evaluate_loss(big).reshape(cfg.n_instances, k)
+    losses = score(big).float().cpu().reshape(cfg.n_instances, k)
     chosen = losses.argmin(dim=1)
     best = ToyModel(cfg, output=output, seed=seed, device=device)
     rows = torch.arange(cfg.n_instances) * k + chosen
