@@ -311,6 +311,25 @@ def _inverse_density(density: torch.Tensor | Sequence[float]) -> np.ndarray:
     return 1.0 / p
 
 
+def _label_right(
+    ax: Axes, text: str, y: float, below: float, color: str, *, offset: float
+) -> float:
+    """Label a horizontal line at height ``y`` just right of the axes, but no higher than ``below``
+    (the previous label minus a gap), so labels of close lines stay apart. Returns where it went."""
+    label_y = min(y, below)
+    ax.annotate(
+        text,
+        xy=(1.0, label_y),
+        xycoords=("axes fraction", "data"),
+        xytext=(offset, 0),
+        textcoords="offset points",
+        va="center",
+        fontsize=7,
+        color=color,
+    )
+    return label_y
+
+
 def _polytope_lines(ax: Axes, *, vertical: bool = False, labels: bool = True) -> None:
     """The fractions of :data:`geometry.UNIFORM_POLYTOPES` as reference lines, labelled."""
     label_y = np.inf
@@ -333,17 +352,7 @@ def _polytope_lines(ax: Axes, *, vertical: bool = False, labels: bool = True) ->
             )
         elif labels:
             # Labels of close fractions (2/5 and 3/8) are pushed apart to stay readable.
-            label_y = min(p.fraction, label_y - 0.045)
-            ax.annotate(
-                p.label,
-                xy=(1.0, label_y),
-                xycoords=("axes fraction", "data"),
-                xytext=(4, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=7,
-                color=color,
-            )
+            label_y = _label_right(ax, p.label, p.fraction, label_y - 0.045, color, offset=4)
 
 
 def plot_dimensions_per_feature(
@@ -965,16 +974,8 @@ def plot_dimensionality_over_training(
         ax.axhline(level.fraction, color="0.6", ls="--", lw=0.8, zorder=0)
         if level_labels:
             # Labels of close levels (2/5 and 1/3) are pushed apart to stay readable.
-            label_y = min(level.fraction, label_y - 0.06)
-            ax.annotate(
-                level.label,
-                xy=(1.0, label_y),
-                xycoords=("axes fraction", "data"),
-                xytext=(3, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=7,
-                color="0.35",
+            label_y = _label_right(
+                ax, level.label, level.fraction, label_y - 0.06, "0.35", offset=3
             )
     for i in range(D.shape[1]):
         ax.plot(x[keep], D[keep, i], color=_feature_color(i), lw=1.5, label=f"feature {i}")
