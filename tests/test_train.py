@@ -15,9 +15,11 @@ def small_cfg(n_instances: int = 3, n_features: int = 5, n_hidden: int = 2, p=0.
                      importance=tl.decaying_importance(n_features, 0.9))  # fmt: skip
 
 
-def autograd_loss(W, b, imp, x, relu):
+def autograd_loss(W, b, imp, x, relu, hidden_relu=False):
     """Reference loss written the obvious way. Shapes as in analytic_grads."""
-    z = torch.einsum("imn,ibm->ibn", W, torch.einsum("imn,ibn->ibm", W, x)) + b[:, None]
+    h = torch.einsum("imn,ibn->ibm", W, x)
+    h = torch.relu(h) if hidden_relu else h
+    z = torch.einsum("imn,ibm->ibn", W, h) + b[:, None]
     y = torch.relu(z) if relu else z
     return (imp * (x - y) ** 2).sum(-1).mean(-1)
 
@@ -31,33 +33,42 @@ def random_case(instances=2, m=3, n=7, batch=600, p=0.4, seed=0):
     return W, b, imp, x
 
 
-@pytest.mark.parametrize("relu", [True, False])
-def test_numba_gradients_match_autograd(relu):
+MODEL_KINDS = pytest.mark.parametrize(
+    ("relu", "hidden_relu"),
+    [(True, False), (False, False), (True, True)],
+    ids=["relu-output", "linear", "relu-hidden"],
+)
+
+
+@MODEL_KINDS
+def test_numba_gradients_match_autograd(relu, hidden_relu):
     W, b, imp, x = random_case()  # batch 600 spans several kernel tiles
     Wg = W.clone().requires_grad_(True)
     bg = b.clone().requires_grad_(True)
-    autograd_loss(Wg, bg, imp, x, relu).sum().backward()
+    autograd_loss(Wg, bg, imp, x, relu, hidden_relu).sum().backward()
     for k in range(W.shape[0]):
         loss, gW, gb = _kernels.batch_grad(
-            W[k].numpy(),
+            W[k, None].numpy(),
             b[k].numpy(),
             imp[k, 0].numpy(),
             np.ascontiguousarray(x[k].T.numpy()),
             relu,
+            hidden_relu,
         )
-        assert loss == pytest.approx(float(autograd_loss(W, b, imp, x, relu)[k]), rel=1e-4)
-        np.testing.assert_allclose(gW, Wg.grad[k].numpy(), rtol=1e-3, atol=1e-5)
+        ref = autograd_loss(W, b, imp, x, relu, hidden_relu)[k]
+        assert loss == pytest.approx(float(ref), rel=1e-4)
+        np.testing.assert_allclose(gW[0], Wg.grad[k].numpy(), rtol=1e-3, atol=1e-5)
         np.testing.assert_allclose(gb, bg.grad[k].numpy(), rtol=1e-3, atol=1e-5)
 
 
-@pytest.mark.parametrize("relu", [True, False])
-def test_torch_analytic_gradients_match_autograd(relu):
+@MODEL_KINDS
+def test_torch_analytic_gradients_match_autograd(relu, hidden_relu):
     W, b, imp, x = random_case(seed=1)
     Wg = W.clone().requires_grad_(True)
     bg = b.clone().requires_grad_(True)
-    ref = autograd_loss(Wg, bg, imp, x, relu)
+    ref = autograd_loss(Wg, bg, imp, x, relu, hidden_relu)
     ref.sum().backward()
-    loss, gW, gb = analytic_grads(W, b, imp, x, relu)
+    loss, gW, gb = analytic_grads(W, b, imp, x, relu, hidden_relu)
     torch.testing.assert_close(loss, ref.detach(), rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(gW, Wg.grad, rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(gb, bg.grad, rtol=1e-4, atol=1e-5)

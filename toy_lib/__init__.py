@@ -22,7 +22,7 @@ from .metrics import (
     represented,
     superposition,
 )
-from .models import ToyModel
+from .models import AbsModel, ToyModel
 from .train import (
     BestOf,
     History,
@@ -36,6 +36,7 @@ from .train import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AbsModel",
     "attacks",
     "angular_gaps",
     "BestOf",

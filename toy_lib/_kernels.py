@@ -64,11 +64,12 @@ def step_keys(seed: int, instance: int, step: int) -> tuple[np.uint32, np.uint32
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
-def _fill_tile(X, prob, inv_p, lower, group, fresh, key1, key2, batch_size, start, width):  # noqa: ANN001, ANN202
+def _fill_tile(X, prob, inv_p, lower, group, fresh, signed, key1, key2, batch_size, start, width):  # noqa: ANN001, ANN202
     """Sparse inputs for samples ``start .. start+width`` into ``X[:, :width]`` (features, tile).
 
     Feature j's activity draw is feature ``group[j]``'s (shared within a set); see
     :mod:`toy_lib.data` for the correlated (``fresh``) and anticorrelated (``lower``) cases.
+    ``signed``: active values ``2u - 1``, Uniform[-1, 1) from the same draw (§9).
     """
     n = X.shape[0]
     for j in range(n):
@@ -86,14 +87,22 @@ def _fill_tile(X, prob, inv_p, lower, group, fresh, key1, key2, batch_size, star
             for t in range(width):
                 d = _uniform(np.uint32(act_base + np.uint32(t)), key1, key2) - lo
                 X[j, t] = d * ip if (d >= 0 and d < p) else np.float32(0.0)
+        if signed:
+            for t in range(width):
+                x = X[j, t]
+                X[j, t] = np.float32(2.0) * x - np.float32(1.0) if x != 0 else np.float32(0.0)
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
-def _tile_grad(W, b, imp, X, width, relu, scale, H, D, G, gW, gb):  # noqa: ANN001, ANN202
-    """Loss of the samples in ``X[:, :width]``, their gradient added into ``gW``/``gb``.
+def _tile_grad(W, V, tied, b, imp, X, width, relu, hidden_relu, scale, H, D, G, gW, gV, gb):  # noqa: ANN001, ANN202
+    """Loss of the samples in ``X[:, :width]``, their gradient added into ``gW``/``gV``/``gb``.
 
-    Shapes: ``W (hidden, features)``, ``X``/``D`` ``(features, tile)``, ``H``/``G`` ``(hidden, tile)``;
-    ``scale`` is ``2 / batch``. Returns the summed weighted squared error of the tile.
+    The model is ``h = W x`` (``ReLU`` if ``hidden_relu``), ``x' = Vᵀ h + b`` (``ReLU`` if
+    ``relu``), target ``|x|`` (``x`` itself for the non-negative inputs of §1-§8). Tied models pass
+    ``V`` = ``W`` and ``gV`` = ``gW`` with ``tied`` set; the untied model of §9 passes
+    ``V = W₂ᵀ``. Shapes: ``W``/``V`` ``(hidden, features)``, ``X``/``D`` ``(features, tile)``,
+    ``H``/``G`` ``(hidden, tile)``; ``scale`` is ``2 / batch``. Returns the summed weighted squared
+    error of the tile.
     """
     m, n = W.shape
     H[:, :width] = 0.0
@@ -103,12 +112,16 @@ def _tile_grad(W, b, imp, X, width, relu, scale, H, D, G, gW, gb):  # noqa: ANN0
             w = W[k, j]
             for t in range(width):
                 H[k, t] += w * X[j, t]
+    if hidden_relu:
+        for k in range(m):
+            for t in range(width):
+                H[k, t] = max(H[k, t], np.float32(0.0))
     loss = 0.0
     for i in range(n):  # Z = Wᵀ H + b, then D = dL/dZ written over it
         for t in range(width):
             D[i, t] = b[i]
         for k in range(m):
-            w = W[k, i]
+            w = V[k, i]
             for t in range(width):
                 D[i, t] += w * H[k, t]
         c = scale * imp[i]
@@ -117,23 +130,38 @@ def _tile_grad(W, b, imp, X, width, relu, scale, H, D, G, gW, gb):  # noqa: ANN0
         for t in range(width):
             z = D[i, t]
             active = z > 0 or not relu
-            r = (z if active else np.float32(0.0)) - X[i, t]
+            r = (z if active else np.float32(0.0)) - abs(X[i, t])
             acc_loss += r * r
             d = c * r if active else np.float32(0.0)
             D[i, t] = d
             acc_b += d
         loss += imp[i] * acc_loss
         gb[i] += acc_b
-        for k in range(m):  # G = W D
-            w = W[k, i]
+        for k in range(m):  # G = V D
+            w = V[k, i]
             for t in range(width):
                 G[k, t] += w * D[i, t]
-    for i in range(n):  # gW = H Dᵀ + G Xᵀ
+    if hidden_relu:  # dL/dh flows back only through active hidden units
         for k in range(m):
-            acc = np.float32(0.0)
             for t in range(width):
-                acc += H[k, t] * D[i, t] + G[k, t] * X[i, t]
-            gW[k, i] += acc
+                G[k, t] = G[k, t] if H[k, t] > 0 else np.float32(0.0)
+    if tied:
+        for i in range(n):  # gW = H Dᵀ + G Xᵀ
+            for k in range(m):
+                acc = np.float32(0.0)
+                for t in range(width):
+                    acc += H[k, t] * D[i, t] + G[k, t] * X[i, t]
+                gW[k, i] += acc
+        return loss
+    for i in range(n):  # gV = H Dᵀ, gW = G Xᵀ
+        for k in range(m):
+            acc_v = np.float32(0.0)
+            acc_w = np.float32(0.0)
+            for t in range(width):
+                acc_v += H[k, t] * D[i, t]
+                acc_w += G[k, t] * X[i, t]
+            gV[k, i] += acc_v
+            gW[k, i] += acc_w
     return loss
 
 
@@ -152,16 +180,19 @@ def _adamw(p, g, mo, v, lr, beta1, beta2, eps, weight_decay, bc1, bc2):  # noqa:
 
 
 @nb.njit(fastmath=_FASTMATH, cache=True)
-def batch_grad(W, b, imp, X, relu):  # noqa: ANN001, ANN201
+def batch_grad(P, b, imp, X, relu, hidden_relu):  # noqa: ANN001, ANN201
     """Loss and gradient of one instance on a given batch ``X: (features, batch)``.
 
-    The same tile code the training kernel runs; exposed for the gradient-check test.
-    Returns ``(mean loss, gW (hidden, features), gb (features,))``.
+    ``P``: ``(1, hidden, features)`` holds a tied model's ``W``, ``(2, hidden, features)`` an untied
+    one's ``W₁`` and ``W₂ᵀ``. The same tile code the training kernel runs; exposed for the
+    gradient-check test. Returns ``(mean loss, gP like P, gb (features,))``.
     """
-    m, n = W.shape
+    _, m, n = P.shape
     batch = X.shape[1]
-    gW = np.zeros_like(W)
+    gP = np.zeros_like(P)
     gb = np.zeros_like(b)
+    tied = P.shape[0] == 1
+    v = 0 if tied else 1
     H = np.empty((m, TILE), dtype=np.float32)
     G = np.empty((m, TILE), dtype=np.float32)
     D = np.empty((n, TILE), dtype=np.float32)
@@ -171,18 +202,20 @@ def batch_grad(W, b, imp, X, relu):  # noqa: ANN001, ANN201
     for start in range(0, batch, TILE):
         width = min(TILE, batch - start)
         Xt[:, :width] = X[:, start : start + width]
-        total += _tile_grad(W, b, imp, Xt, width, relu, scale, H, D, G, gW, gb)
-    return total / batch, gW, gb
+        total += _tile_grad(
+            P[0], P[v], tied, b, imp, Xt, width, relu, hidden_relu, scale, H, D, G, gP[0], gP[v], gb
+        )
+    return total / batch, gP, gb
 
 
 @nb.njit(cache=True)
-def sample_batch(prob, lower, group, fresh, batch_size, seed, instance, step):  # noqa: ANN001, ANN201
+def sample_batch(prob, lower, group, fresh, batch_size, seed, instance, step, signed=False):  # noqa: ANN001, ANN201
     """The inputs the kernel draws for one (instance, step): ``(features, batch)``. For tests."""
     n = prob.shape[0]
     inv_p = (np.float32(1.0) / prob).astype(np.float32)
     key1, key2 = step_keys(seed, instance, step)
     X = np.empty((n, batch_size), dtype=np.float32)
-    _fill_tile(X, prob, inv_p, lower, group, fresh, key1, key2, batch_size, 0, batch_size)
+    _fill_tile(X, prob, inv_p, lower, group, fresh, signed, key1, key2, batch_size, 0, batch_size)
     return X
 
 
@@ -190,22 +223,24 @@ def sample_batch(prob, lower, group, fresh, batch_size, seed, instance, step):  
 def train_chunk(  # noqa: ANN201, PLR0913
     first,  # train instances first .. last-1 (the caller runs slices on parallel threads)
     last,
-    W,  # (I, m, n) float32, updated in place
+    P,  # (I, 1, m, n) float32 tied W, or (I, 2, m, n) untied W₁ and W₂ᵀ; updated in place
     b,  # (I, n) float32, updated in place
     imp,  # (I, n) float32
     prob,  # (I, n) float32 in (0, 1]
     lower,  # (I, n) float32: anticorrelated-set offsets (see toy_lib.data)
     group,  # (n,) int64: whose activity draw each feature uses
     fresh,  # (n,) bool: correlated features draw their values separately
-    mW,  # AdamW first moments, like W
-    vW,  # AdamW second moments, like W
+    mP,  # AdamW first moments, like P
+    vP,  # AdamW second moments, like P
     mb,  # like b
     vb,  # like b
     lrs,  # (steps,) float32: learning rate of each step in this chunk
     t0,  # optimiser steps already taken (bias correction, RNG counter)
     seed,
     batch_size,
-    relu,
+    relu,  # ReLU on the output
+    hidden_relu,  # ReLU on the hidden layer (§8, §9)
+    signed,  # signed inputs, target |x| (§9)
     beta1,
     beta2,
     eps,
@@ -218,7 +253,9 @@ def train_chunk(  # noqa: ANN201, PLR0913
     No numba ``parallel=True``: the GIL is released instead and the caller runs instance slices on
     its own threads. That keeps numba's OpenMP pool from spinning against torch's (measured 3x
     slower under load) and sets no global threading layer."""
-    _, m, n = W.shape
+    _, n_mat, m, n = P.shape
+    tied = n_mat == 1
+    v = 0 if tied else 1
     steps = lrs.shape[0]
     scale = np.float32(2.0 / batch_size)
     tile = min(TILE, batch_size)
@@ -227,20 +264,21 @@ def train_chunk(  # noqa: ANN201, PLR0913
         D = np.empty((n, tile), dtype=np.float32)
         H = np.empty((m, tile), dtype=np.float32)
         G = np.empty((m, tile), dtype=np.float32)
-        gW = np.empty((m, n), dtype=np.float32)
+        gP = np.empty((n_mat, m, n), dtype=np.float32)
         gb = np.empty(n, dtype=np.float32)
         inv_p = np.empty(n, dtype=np.float32)
         for j in range(n):
             inv_p[j] = np.float32(1.0) / prob[inst, j]
-        W_i = W[inst]
-        flat_W = W_i.reshape(m * n)
-        flat_gW = gW.reshape(m * n)
-        flat_mW = mW[inst].reshape(m * n)
-        flat_vW = vW[inst].reshape(m * n)
+        P_i = P[inst]
+        size = n_mat * m * n
+        flat_P = P_i.reshape(size)
+        flat_gP = gP.reshape(size)
+        flat_mP = mP[inst].reshape(size)
+        flat_vP = vP[inst].reshape(size)
         for step in range(steps):
             t = t0 + step + 1
             key1, key2 = step_keys(seed, inst, t)
-            gW[:] = 0.0
+            gP[:] = 0.0
             gb[:] = 0.0
             total = 0.0
             for start in range(0, batch_size, tile):
@@ -252,13 +290,17 @@ def train_chunk(  # noqa: ANN201, PLR0913
                     lower[inst],
                     group,
                     fresh,
+                    signed,
                     key1,
                     key2,
                     batch_size,
                     start,
                     width,
                 )
-                total += _tile_grad(W_i, b[inst], imp[inst], X, width, relu, scale, H, D, G, gW, gb)
+                total += _tile_grad(
+                    P_i[0], P_i[v], tied, b[inst], imp[inst], X, width, relu, hidden_relu,
+                    scale, H, D, G, gP[0], gP[v], gb,
+                )  # fmt: skip
             batch_loss = total / batch_size
             if not np.isfinite(batch_loss):
                 for rest in range(step, steps):
@@ -268,5 +310,5 @@ def train_chunk(  # noqa: ANN201, PLR0913
             bc1 = 1.0 - beta1**t
             bc2 = 1.0 - beta2**t
             lr = lrs[step]
-            _adamw(flat_W, flat_gW, flat_mW, flat_vW, lr, beta1, beta2, eps, weight_decay, bc1, bc2)
+            _adamw(flat_P, flat_gP, flat_mP, flat_vP, lr, beta1, beta2, eps, weight_decay, bc1, bc2)
             _adamw(b[inst], gb, mb[inst], vb[inst], lr, beta1, beta2, eps, weight_decay, bc1, bc2)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["FeatureSets", "generate_batch", "sparse_from_uniform"]
+__all__ = ["FeatureSets", "generate_batch", "random_signs", "sparse_from_uniform"]
 
 
 @dataclass(frozen=True)
@@ -98,3 +98,10 @@ def sparse_from_uniform(
     if v is not None:
         x = torch.where(sets.fresh_value.to(u.device), torch.where(a < p, v, zero), x)
     return x
+
+
+def random_signs(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """``x`` with each entry's sign flipped with probability 1/2: Uniform[0, 1] values become
+    Uniform[-1, 1] (the signed inputs of §9). Shape and dtype unchanged."""
+    flip = torch.rand(x.shape, generator=generator, device=x.device, dtype=x.dtype) < 0.5
+    return torch.where(flip, -x, x)

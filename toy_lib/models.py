@@ -1,4 +1,10 @@
-"""The toy models: ``x' = ReLU(Wᵀ W x + b)`` (or linear) for many independent instances at once.
+"""The toy models, each a batch of many independent instances trained at once.
+
+- :class:`ToyModel`: ``x' = ReLU(Wᵀ W x + b)`` (or linear output), and with
+  ``hidden_activation="relu"`` the privileged-basis model ``h = ReLU(W x)``, ``x' = ReLU(Wᵀ h + b)``
+  of §8.
+- :class:`AbsModel`: the untied model ``h = ReLU(W₁ x)``, ``y' = ReLU(W₂ h + b)`` that computes
+  ``|x|`` from signed inputs (§9, computation in superposition).
 
 Our ``W`` is stored as ``(instances, hidden, features)`` so that column ``W[k, :, i]`` is feature
 i's direction, as in the paper. (The authors' Colab stores the transpose, ``(instances, features,
@@ -15,10 +21,27 @@ from torch import nn
 
 from .config import Config
 
-__all__ = ["ToyModel", "OUTPUTS"]
+__all__ = ["AbsModel", "HIDDEN_ACTIVATIONS", "OUTPUTS", "ToyModel"]
 
 OUTPUTS = ("relu", "linear")
 Output = Literal["relu", "linear"]
+HIDDEN_ACTIVATIONS = ("linear", "relu")
+HiddenActivation = Literal["linear", "relu"]
+
+
+def _check_seed(seed: object) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed={seed!r} is not allowed: it must be an integer >= 0")
+
+
+def _xavier_normal(shape: tuple[int, ...], std: float, seed: int, salt: int = 0) -> torch.Tensor:
+    """``(instances, ...)`` normal draws; instance k's depend only on ``(seed, salt, k)``, so it
+    starts the same whatever ``n_instances`` is."""
+    out = torch.empty(shape)
+    for k in range(shape[0]):
+        g = torch.Generator().manual_seed(seed * 1_000_003 + k + salt * 7_919_111)
+        out[k].normal_(0.0, std, generator=g)
+    return out
 
 
 class ToyModel(nn.Module):
@@ -27,6 +50,8 @@ class ToyModel(nn.Module):
     Args:
         cfg: sizes, feature probability and importance (see :class:`Config`).
         output: ``"relu"`` for ``x' = ReLU(Wᵀ W x + b)`` or ``"linear"`` for ``x' = Wᵀ W x + b``.
+        hidden_activation: ``"linear"`` (``h = W x``, §1-§7) or ``"relu"`` (``h = ReLU(W x)``: the
+            hidden units form a privileged basis, §8).
         seed: seeds the initial weights (Xavier-normal ``W`` with std ``sqrt(2 / (n + m))``, ``b = 0``).
             Instance ``k``'s initial weights depend only on ``seed`` and ``k``.
         device: where the tensors live (CPU by default; a CUDA device also works with the torch engine).
@@ -42,23 +67,25 @@ class ToyModel(nn.Module):
         cfg: Config,
         output: Output = "relu",
         *,
+        hidden_activation: HiddenActivation = "linear",
         seed: int = 0,
         device: torch.device | str | None = None,
     ) -> None:
         super().__init__()
         if output not in OUTPUTS:
             raise ValueError(f"output={output!r} is not allowed: choose one of {OUTPUTS}")
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"seed={seed!r} is not allowed: it must be an integer >= 0")
+        if hidden_activation not in HIDDEN_ACTIVATIONS:
+            raise ValueError(
+                f"hidden_activation={hidden_activation!r} is not allowed: "
+                f"choose one of {HIDDEN_ACTIVATIONS}"
+            )
+        _check_seed(seed)
         self.cfg = cfg
         self.output = output
+        self.hidden_activation = hidden_activation
         device = torch.device("cpu") if device is None else torch.device(device)
         std = math.sqrt(2.0 / (cfg.n_features + cfg.n_hidden))
-        W = torch.empty(cfg.n_instances, cfg.n_hidden, cfg.n_features)
-        for k in range(cfg.n_instances):
-            # One generator per instance so instance k starts the same whatever n_instances is.
-            g = torch.Generator().manual_seed(seed * 1_000_003 + k)
-            W[k].normal_(0.0, std, generator=g)
+        W = _xavier_normal((cfg.n_instances, cfg.n_hidden, cfg.n_features), std, seed)
         self.W = nn.Parameter(W.to(device))
         self.b = nn.Parameter(torch.zeros(cfg.n_instances, cfg.n_features, device=device))
         self.register_buffer("importance", cfg.importances.to(device))
@@ -68,9 +95,17 @@ class ToyModel(nn.Module):
     def device(self) -> torch.device:
         return self.W.device
 
+    signed_inputs = False  # inputs are Uniform[0, 1] when active
+
     def hidden(self, x: torch.Tensor) -> torch.Tensor:
-        """``h = W x``. ``x``: ``(instances, batch, features)`` → ``(instances, batch, hidden)``."""
-        return torch.bmm(x, self.W.transpose(1, 2))
+        """``h = W x`` (or ``ReLU(W x)``). ``x``: ``(instances, batch, features)`` →
+        ``(instances, batch, hidden)``."""
+        h = torch.bmm(x, self.W.transpose(1, 2))
+        return torch.relu(h) if self.hidden_activation == "relu" else h
+
+    def target(self, x: torch.Tensor) -> torch.Tensor:
+        """What the model should output for ``x``: ``x`` itself."""
+        return x
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``x``: ``(instances, batch, features)`` → ``x'``: ``(instances, batch, features)``."""
@@ -83,12 +118,79 @@ class ToyModel(nn.Module):
         (The Colab also averages over features, which divides by ``n``; with Adam that only rescales
         the epsilon, so results are the same.)
         """
-        err = self.importance.unsqueeze(1) * (x - self(x)) ** 2
-        return err.sum(-1).mean(-1)
+        return _weighted_loss(self, x)
 
     def extra_repr(self) -> str:
         c = self.cfg
         return (
-            f"output={self.output!r}, n_features={c.n_features}, n_hidden={c.n_hidden}, "
-            f"n_instances={c.n_instances}"
+            f"output={self.output!r}, hidden_activation={self.hidden_activation!r}, "
+            f"n_features={c.n_features}, n_hidden={c.n_hidden}, n_instances={c.n_instances}"
         )
+
+
+def _weighted_loss(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    err = model.importance.unsqueeze(1) * (model.target(x) - model(x)) ** 2
+    return err.sum(-1).mean(-1)
+
+
+class AbsModel(nn.Module):
+    """A batch of untied two-layer models computing ``|x|`` (paper §9, computation in superposition).
+
+    ``h = ReLU(W₁ x)``, ``y' = ReLU(W₂ h + b)``, trained on signed sparse inputs (``Uniform[-1, 1]``
+    when active) with target ``|x|`` and the importance-weighted squared error. With ``m`` neurons a
+    dense model can compute ``|x_i| = ReLU(x_i) + ReLU(-x_i)`` for ``m/2`` features; sparse models
+    compute more by superposition.
+
+    Args:
+        cfg: sizes (``n_hidden`` = neurons), feature probability and importance.
+        seed: seeds the initial weights (Xavier-normal ``W1`` and ``W2``, ``b = 0``); instance k's
+            depend only on ``seed`` and ``k``.
+        device: where the tensors live (trained with the torch engine on any device).
+
+    Attributes:
+        W1: ``(instances, hidden, features)``: row ``j`` is neuron j's input weights.
+        W2: ``(instances, features, hidden)``: column ``j`` is neuron j's output weights.
+        b: ``(instances, features)`` output bias.
+    """
+
+    signed_inputs = True
+
+    def __init__(
+        self, cfg: Config, *, seed: int = 0, device: torch.device | str | None = None
+    ) -> None:
+        super().__init__()
+        _check_seed(seed)
+        self.cfg = cfg
+        device = torch.device("cpu") if device is None else torch.device(device)
+        std = math.sqrt(2.0 / (cfg.n_features + cfg.n_hidden))
+        shape = (cfg.n_instances, cfg.n_hidden, cfg.n_features)
+        self.W1 = nn.Parameter(_xavier_normal(shape, std, seed, salt=1).to(device))
+        W2 = _xavier_normal(shape, std, seed, salt=2).transpose(1, 2).contiguous()
+        self.W2 = nn.Parameter(W2.to(device))
+        self.b = nn.Parameter(torch.zeros(cfg.n_instances, cfg.n_features, device=device))
+        self.register_buffer("importance", cfg.importances.to(device))
+        self.register_buffer("feature_probability", cfg.probability.to(device))
+
+    @property
+    def device(self) -> torch.device:
+        return self.W1.device
+
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
+        """``h = ReLU(W₁ x)``: ``(instances, batch, features)`` → ``(instances, batch, hidden)``."""
+        return torch.relu(torch.bmm(x, self.W1.transpose(1, 2)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x``: ``(instances, batch, features)`` → ``y'``: ``(instances, batch, features)``."""
+        return torch.relu(torch.bmm(self.hidden(x), self.W2.transpose(1, 2)) + self.b.unsqueeze(1))
+
+    def target(self, x: torch.Tensor) -> torch.Tensor:
+        """What the model should output for ``x``: ``|x|``."""
+        return x.abs()
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        """``E_x Σ_i I_i (|x_i| - y'_i)²`` per instance: ``(instances,)``."""
+        return _weighted_loss(self, x)
+
+    def extra_repr(self) -> str:
+        c = self.cfg
+        return f"n_features={c.n_features}, n_hidden={c.n_hidden}, n_instances={c.n_instances}"

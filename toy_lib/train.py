@@ -8,6 +8,7 @@ Two engines compute the same thing:
   any device (e.g. a Colab GPU).
 
 They draw different random numbers, so their weights differ run to run, but not in distribution.
+Both train every model kind: the tied models of §1-§8 and the untied absolute-value model of §9.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -26,10 +28,12 @@ from tqdm.auto import tqdm
 
 from . import _kernels
 from .config import Config
-from .data import generate_batch, sparse_from_uniform
-from .models import ToyModel
+from .data import generate_batch, random_signs, sparse_from_uniform
+from .models import AbsModel, ToyModel
 
 __all__ = [
+    "abs_value_grads",
+    "analytic_grads",
     "History",
     "TrainingDiverged",
     "evaluate_loss",
@@ -142,14 +146,14 @@ def _snapshot_schedule(snapshot_every: int | Sequence[int] | None, steps: int) -
     return points
 
 
-def _resolve_engine(engine: str, device: torch.device) -> str:
+def _resolve_engine(engine: str, model: ToyModel | AbsModel) -> str:
     if engine not in ENGINES:
         raise ValueError(f"engine={engine!r} is not allowed: choose one of {ENGINES}")
     if engine == "auto":
-        return "numba" if device.type == "cpu" else "torch"
-    if engine == "numba" and device.type != "cpu":
+        return "numba" if model.device.type == "cpu" else "torch"
+    if engine == "numba" and model.device.type != "cpu":
         raise ValueError(
-            f"engine='numba' runs on the CPU only; the model is on {device}: use engine='torch'"
+            f"engine='numba' runs on the CPU only; the model is on {model.device}: use engine='torch'"
         )
     return engine
 
@@ -162,10 +166,22 @@ def _cpu_count() -> int:
 
 
 class _NumbaState:
-    """The kernel's float32 numpy copies of the parameters and AdamW moments."""
+    """The kernel's float32 numpy copies of the parameters and AdamW moments.
 
-    def __init__(self, model: ToyModel) -> None:
-        self.W = model.W.detach().cpu().numpy().astype(np.float32, copy=True)
+    The kernel holds the weight matrices as ``P (instances, 1 or 2, hidden, features)``: a tied
+    model's ``W``, or the absolute-value model's ``W₁`` and ``W₂ᵀ``.
+    """
+
+    def __init__(self, model: ToyModel | AbsModel) -> None:
+        self.untied = isinstance(model, AbsModel)
+        if self.untied:
+            P = torch.stack([model.W1.detach(), model.W2.detach().transpose(1, 2)], dim=1)
+            self.relu = self.hidden_relu = True
+        else:
+            P = model.W.detach().unsqueeze(1)
+            self.relu = model.output == "relu"
+            self.hidden_relu = model.hidden_activation == "relu"
+        self.P = P.cpu().numpy().astype(np.float32, copy=True)
         self.b = model.b.detach().cpu().numpy().astype(np.float32, copy=True)
         self.imp = model.importance.cpu().numpy().astype(np.float32)
         self.prob = model.feature_probability.cpu().numpy().astype(np.float32)
@@ -173,23 +189,21 @@ class _NumbaState:
         self.lower = sets.lower.numpy().astype(np.float32)
         self.group = sets.group.numpy().astype(np.int64)
         self.fresh = sets.fresh_value.numpy()
-        self.mW, self.vW = np.zeros_like(self.W), np.zeros_like(self.W)
+        self.mP, self.vP = np.zeros_like(self.P), np.zeros_like(self.P)
         self.mb, self.vb = np.zeros_like(self.b), np.zeros_like(self.b)
-        self.threads = min(_cpu_count(), self.W.shape[0])
+        self.threads = min(_cpu_count(), self.P.shape[0])
         self.pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="toy_lib")
 
-    def run(
-        self, lrs: np.ndarray, t0: int, seed: int, batch_size: int, relu: bool, hp: dict
-    ) -> np.ndarray:
-        loss = np.empty((len(lrs), self.W.shape[0]), dtype=np.float32)
+    def run(self, lrs: np.ndarray, t0: int, seed: int, batch_size: int, hp: dict) -> np.ndarray:
+        loss = np.empty((len(lrs), self.P.shape[0]), dtype=np.float32)
         args = (
-            self.W, self.b, self.imp, self.prob, self.lower, self.group, self.fresh,
-            self.mW, self.vW, self.mb, self.vb,
-            lrs, t0, seed, batch_size, relu,
+            self.P, self.b, self.imp, self.prob, self.lower, self.group, self.fresh,
+            self.mP, self.vP, self.mb, self.vb,
+            lrs, t0, seed, batch_size, self.relu, self.hidden_relu, self.untied,
             np.float32(hp["beta1"]), np.float32(hp["beta2"]), np.float32(hp["eps"]),
             np.float32(hp["weight_decay"]), loss,
         )  # fmt: skip
-        cuts = np.linspace(0, self.W.shape[0], self.threads + 1).astype(int)
+        cuts = np.linspace(0, self.P.shape[0], self.threads + 1).astype(int)
         slices = [(int(a), int(z)) for a, z in zip(cuts[:-1], cuts[1:], strict=True) if z > a]
         if len(slices) == 1:
             _kernels.train_chunk(*slices[0], *args)
@@ -201,39 +215,52 @@ class _NumbaState:
     def close(self) -> None:
         self.pool.shutdown()
 
-    def params(self) -> tuple[torch.Tensor, torch.Tensor]:
-        return torch.from_numpy(self.W.copy()), torch.from_numpy(self.b.copy())
+    def params(self) -> dict[str, torch.Tensor]:
+        P = torch.from_numpy(self.P.copy())
+        b = torch.from_numpy(self.b.copy())
+        if self.untied:
+            return {"W1": P[:, 0], "W2": P[:, 1].transpose(1, 2).contiguous(), "b": b}
+        return {"W": P[:, 0].contiguous(), "b": b}
 
     def finite(self) -> bool:
         # NaN weights can hide behind the ReLU (NaN > 0 is false), so the loss alone is not enough.
-        return bool(np.isfinite(self.W).all() and np.isfinite(self.b).all())
+        return bool(np.isfinite(self.P).all() and np.isfinite(self.b).all())
 
 
 class _TorchState:
     """Analytic gradients with batched matmuls and an in-place AdamW, on the model's device."""
 
-    def __init__(self, model: ToyModel) -> None:
-        self.W = model.W.detach().clone()
-        self.b = model.b.detach().clone()
+    def __init__(self, model: ToyModel | AbsModel) -> None:
+        self.params_ = {name: p.detach().clone() for name, p in model.named_parameters()}
+        if isinstance(model, AbsModel):
+            self.grads = abs_value_grads
+        else:
+            self.grads = partial(
+                analytic_grads,
+                relu=model.output == "relu",
+                hidden_relu=model.hidden_activation == "relu",
+            )
+        self.signed = model.signed_inputs
         self.imp = model.importance.unsqueeze(1)
         self.prob = model.feature_probability
         self.sets = model.cfg.feature_sets
-        self.mW, self.vW = torch.zeros_like(self.W), torch.zeros_like(self.W)
-        self.mb, self.vb = torch.zeros_like(self.b), torch.zeros_like(self.b)
+        self.moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in self.params_.values()]
         self.generator: torch.Generator | None = None
 
-    def run(
-        self, lrs: np.ndarray, t0: int, seed: int, batch_size: int, relu: bool, hp: dict
-    ) -> np.ndarray:
+    def run(self, lrs: np.ndarray, t0: int, seed: int, batch_size: int, hp: dict) -> np.ndarray:
+        device = self.imp.device
         if self.generator is None:
-            self.generator = torch.Generator(device=self.W.device).manual_seed(seed)
-        losses = torch.empty(len(lrs), self.W.shape[0], device=self.W.device)
+            self.generator = torch.Generator(device=device).manual_seed(seed)
+        params = list(self.params_.values())
+        losses = torch.empty(len(lrs), self.imp.shape[0], device=device)
         for s, lr in enumerate(lrs.tolist()):
             x = generate_batch(self.prob, batch_size, generator=self.generator, sets=self.sets)
-            loss, gW, gb = analytic_grads(self.W, self.b, self.imp, x, relu)
+            if self.signed:
+                x = random_signs(x, self.generator)
+            loss, *grads = self.grads(*params, self.imp, x)
             losses[s] = loss
             t = t0 + s + 1
-            for p, g, m, v in ((self.W, gW, self.mW, self.vW), (self.b, gb, self.mb, self.vb)):
+            for p, g, (m, v) in zip(params, grads, self.moments, strict=True):
                 p.mul_(1 - lr * hp["weight_decay"])
                 m.mul_(hp["beta1"]).add_(g, alpha=1 - hp["beta1"])
                 v.mul_(hp["beta2"]).addcmul_(g, g, value=1 - hp["beta2"])
@@ -241,26 +268,33 @@ class _TorchState:
                 p.addcdiv_(m, denom, value=-lr / (1 - hp["beta1"] ** t))
         return losses.cpu().numpy()
 
-    def params(self) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.W.clone(), self.b.clone()
+    def params(self) -> dict[str, torch.Tensor]:
+        return {name: p.clone() for name, p in self.params_.items()}
 
     def close(self) -> None:
         """Nothing to release: torch manages its own threads."""
 
     def finite(self) -> bool:
-        return bool(torch.isfinite(self.W).all() and torch.isfinite(self.b).all())
+        return all(bool(torch.isfinite(p).all()) for p in self.params_.values())
 
 
 def analytic_grads(
-    W: torch.Tensor, b: torch.Tensor, imp: torch.Tensor, x: torch.Tensor, relu: bool
+    W: torch.Tensor,
+    b: torch.Tensor,
+    imp: torch.Tensor,
+    x: torch.Tensor,
+    relu: bool,
+    hidden_relu: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Loss and its gradient for a batch, without autograd.
+    """Loss and its gradient for a batch of the tied model, without autograd.
 
     Shapes: ``W (instances, hidden, features)``, ``b (instances, features)``, ``imp (instances, 1,
-    features)``, ``x (instances, batch, features)``. Returns ``loss (instances,)``, ``gW`` like ``W``,
-    ``gb`` like ``b``.
+    features)``, ``x (instances, batch, features)``. ``relu``: ReLU output; ``hidden_relu``: ReLU
+    hidden layer. Returns ``loss (instances,)``, ``gW`` like ``W``, ``gb`` like ``b``.
     """
     h = torch.bmm(x, W.transpose(1, 2))
+    if hidden_relu:
+        h = torch.relu(h)
     z = torch.baddbmm(b.unsqueeze(1), h, W)
     y = torch.relu(z) if relu else z
     r = y - x
@@ -269,12 +303,34 @@ def analytic_grads(
     if relu:
         d = d * (z > 0)
     g = torch.bmm(d, W.transpose(1, 2))
+    if hidden_relu:
+        g = g * (h > 0)
     gW = torch.bmm(h.transpose(1, 2), d) + torch.bmm(g.transpose(1, 2), x)
     return loss, gW, d.sum(1)
 
 
+def abs_value_grads(
+    W1: torch.Tensor, W2: torch.Tensor, b: torch.Tensor, imp: torch.Tensor, x: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Loss and gradients of :class:`~toy_lib.models.AbsModel` for a batch, without autograd.
+
+    Shapes: ``W1 (instances, hidden, features)``, ``W2 (instances, features, hidden)``, ``b
+    (instances, features)``, ``imp (instances, 1, features)``, ``x (instances, batch, features)``
+    (signed). Returns ``loss (instances,)`` and gradients like ``W1``, ``W2``, ``b``.
+    """
+    h = torch.relu(torch.bmm(x, W1.transpose(1, 2)))
+    z = torch.baddbmm(b.unsqueeze(1), h, W2.transpose(1, 2))
+    r = torch.relu(z) - x.abs()
+    loss = (imp * r * r).sum(-1).mean(-1)
+    d = (2.0 / x.shape[1]) * imp * r * (z > 0)
+    gW2 = torch.bmm(d.transpose(1, 2), h)
+    g = torch.bmm(d, W2) * (h > 0)
+    gW1 = torch.bmm(g.transpose(1, 2), x)
+    return loss, gW1, gW2, d.sum(1)
+
+
 def train(
-    model: ToyModel,
+    model: ToyModel | AbsModel,
     *,
     steps: int = 10_000,
     batch_size: int = 1024,
@@ -319,7 +375,12 @@ def train(
         raise ValueError(f"seed={seed!r} is not allowed: it must be an integer >= 0")
     lrs = lr_schedule(lr, steps, schedule, warmup_steps)
     snaps = _snapshot_schedule(snapshot_every, steps)
-    engine = _resolve_engine(engine, model.device)
+    if snaps and not isinstance(model, ToyModel):
+        raise ValueError(
+            f"snapshot_every={snapshot_every!r} is not allowed for {type(model).__name__}: "
+            "snapshots record ToyModel's W and b only"
+        )
+    engine = _resolve_engine(engine, model)
     hp = {"beta1": betas[0], "beta2": betas[1], "eps": eps, "weight_decay": weight_decay}
 
     state = _NumbaState(model) if engine == "numba" else _TorchState(model)
@@ -339,9 +400,7 @@ def train(
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
             if lo in snaps:
                 _append_snapshot(state, snap_W, snap_b)
-            loss[lo:hi] = state.run(
-                lrs[lo:hi], lo, int(seed), batch_size, model.output == "relu", hp
-            )
+            loss[lo:hi] = state.run(lrs[lo:hi], lo, int(seed), batch_size, hp)
             if not np.isfinite(loss[lo:hi]).all() or not state.finite():
                 _raise_diverged(loss[lo:hi], lo, hi, lr)
             bar.update(hi - lo)
@@ -350,10 +409,10 @@ def train(
     finally:
         bar.close()
         state.close()
-    W, b = state.params()
+    trained = state.params()
     with torch.no_grad():
-        model.W.copy_(W)
-        model.b.copy_(b)
+        for name, p in model.named_parameters():
+            p.copy_(trained[name])
     return History(
         loss=torch.from_numpy(loss),
         snapshot_steps=torch.tensor(snaps, dtype=torch.long),
@@ -364,9 +423,9 @@ def train(
 
 
 def _append_snapshot(state: _NumbaState | _TorchState, Ws: list, bs: list) -> None:
-    W, b = state.params()
-    Ws.append(W.cpu())
-    bs.append(b.cpu())
+    params = state.params()
+    Ws.append(params["W"].cpu())
+    bs.append(params["b"].cpu())
 
 
 def _raise_diverged(chunk: np.ndarray, lo: int, hi: int, lr: float) -> None:
@@ -384,7 +443,9 @@ def _raise_diverged(chunk: np.ndarray, lo: int, hi: int, lr: float) -> None:
 
 
 @torch.no_grad()
-def evaluate_loss(model: ToyModel, *, n_samples: int = 100_000, seed: int = 12345) -> torch.Tensor:
+def evaluate_loss(
+    model: ToyModel | AbsModel, *, n_samples: int = 100_000, seed: int = 12345
+) -> torch.Tensor:
     """The paper's loss per instance on a fresh, fixed sample: ``(instances,)``.
 
     Uses a large sample (default 100,000), and every instance sees the same uniform draws (common
@@ -399,6 +460,8 @@ def evaluate_loss(model: ToyModel, *, n_samples: int = 100_000, seed: int = 1234
         u = torch.rand(shape, generator=g, device=model.device)
         v = torch.rand(shape, generator=g, device=model.device)
         x = sparse_from_uniform(u, model.feature_probability, model.cfg.feature_sets, v)
+        if model.signed_inputs:  # the same signs for every instance, like the values
+            x = torch.where(torch.rand(shape, generator=g, device=model.device) < 0.5, -x, x)
         total += model.loss(x) * x.shape[1]
     return (total / n_samples).cpu()
 
@@ -415,10 +478,10 @@ class BestOf:
         history: the training history of ``all_restarts``.
     """
 
-    model: ToyModel
+    model: ToyModel | AbsModel
     losses: torch.Tensor
     chosen: torch.Tensor
-    all_restarts: ToyModel
+    all_restarts: ToyModel | AbsModel
     history: History
 
 
@@ -429,7 +492,8 @@ def train_best_of(
     output: str = "relu",
     seed: int = 0,
     device: torch.device | str | None = None,
-    score: Callable[[ToyModel], torch.Tensor] = evaluate_loss,
+    score: Callable[[ToyModel | AbsModel], torch.Tensor] = evaluate_loss,
+    make_model: Callable[..., ToyModel | AbsModel] | None = None,
     **train_kwargs: object,
 ) -> BestOf:
     """Train ``k`` restarts of every instance at once and keep the one with the lowest loss.
@@ -437,16 +501,21 @@ def train_best_of(
     Toy models often settle in local minima; the paper's figures show good solutions. Choosing by
     loss alone (by default evaluated on a fixed large sample), never by the expected picture, keeps
     it honest. ``score`` maps the model of all restarts to one loss per instance ``(instances,)``,
-    e.g. an exact expected loss where sampling is too coarse. ``train_kwargs`` go to :func:`train`.
+    e.g. an exact expected loss where sampling is too coarse. ``make_model(cfg, seed=, device=)``
+    builds another kind of model (default: ``ToyModel`` with the given ``output``), e.g.
+    ``functools.partial(tl.ToyModel, hidden_activation="relu")`` or ``tl.AbsModel``.
+    ``train_kwargs`` go to :func:`train`.
     """
     _check_positive_int("k", k)
-    big = ToyModel(cfg.repeat_instances(k), output=output, seed=seed, device=device)
+    make = partial(ToyModel, output=output) if make_model is None else make_model
+    big = make(cfg.repeat_instances(k), seed=seed, device=device)
     history = train(big, seed=seed, **train_kwargs)
     losses = score(big).float().cpu().reshape(cfg.n_instances, k)
     chosen = losses.argmin(dim=1)
-    best = ToyModel(cfg, output=output, seed=seed, device=device)
+    best = make(cfg, seed=seed, device=device)
     rows = torch.arange(cfg.n_instances) * k + chosen
+    trained = dict(big.named_parameters())
     with torch.no_grad():
-        best.W.copy_(big.W[rows.to(big.device)])
-        best.b.copy_(big.b[rows.to(big.device)])
+        for name, p in best.named_parameters():
+            p.copy_(trained[name][rows.to(big.device)])
     return BestOf(model=best, losses=losses, chosen=chosen, all_restarts=big, history=history)
