@@ -10,7 +10,18 @@ Typical use::
     tl.feature_norms(model.W)
 """
 
-from . import attacks, dynamics, geometry, metrics, nonuniform, plots, theory, widgets
+from . import (
+    attacks,
+    computation,
+    dynamics,
+    geometry,
+    metrics,
+    nonuniform,
+    plots,
+    privileged,
+    theory,
+    widgets,
+)
 from .config import Config, decaying_importance, density_from_sparsity
 from .data import generate_batch
 from .metrics import (
@@ -38,6 +49,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AbsModel",
     "attacks",
+    "computation",
     "angular_gaps",
     "BestOf",
     "Config",
@@ -58,6 +70,7 @@ __all__ = [
     "metrics",
     "nonuniform",
     "plots",
+    "privileged",
     "represented",
     "superposition",
     "theory",

@@ -22,6 +22,7 @@ __all__ = [
     "LossTerms",
     "loss_decomposition",
     "linear_loss_terms",
+    "monosemanticity",
 ]
 
 _EPS = 1e-8
@@ -201,3 +202,19 @@ def linear_loss_terms(
     best_b = mean - (gram @ mean.unsqueeze(-1)).squeeze(-1)
     bias = importance * (torch.as_tensor(b).detach().to(W.dtype) - best_b) ** 2
     return LossTerms(benefit, interference, bias)
+
+
+# Neurons of a privileged basis (§8): rows of W are neurons when the hidden layer has a ReLU.
+
+
+def monosemanticity(W: torch.Tensor) -> torch.Tensor:
+    """Share of each neuron's squared weight norm on its top feature: ``(..., hidden)``.
+
+    Neuron ``k``'s input weights are row ``W[k, :]``; the score is ``max_i W_ki² / Σ_i W_ki²``, 1 for
+    a neuron that reads a single feature, ``1/n`` for one spread evenly over ``n``. A neuron with no
+    weight (all zero) scores 0.
+    """
+    W = _as_weights(W)
+    sq = W * W
+    total = sq.sum(-1)
+    return torch.where(total > _EPS, sq.max(-1).values / total.clamp_min(_EPS), 0.0)
