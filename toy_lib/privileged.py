@@ -1,5 +1,150 @@
-"""Superposition in a privileged basis (paper §8): ReLU hidden neurons, monosemantic or not."""
+"""Superposition in a privileged basis (paper §8): ReLU hidden neurons, monosemantic or not.
+
+With ``h = ReLU(W x)`` the hidden units are *neurons*: a ReLU acts on each coordinate separately,
+so rotating the hidden space changes the model and the coordinate axes become special (a
+privileged basis). A neuron is **monosemantic** when its input weights (row ``W[k, :]``) sit on one
+feature and **polysemantic** when they spread over several. In the linear-hidden model of §1-§7
+any rotation of ``W`` is an equally good solution, so its rows mean nothing in particular.
+
+The experiment (PAPER.md §8, ARENA 1.3.1's densities): ``n = 10`` features, ``m = 5`` neurons,
+importance ``0.75**i``, densities ``[0.75, 0.35, 0.15, 0.1, 0.06, 0.02, 0.01]``, 10,000 steps.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+
+import torch
+
+from .config import Config, decaying_importance
+from .metrics import monosemanticity
+from .models import HIDDEN_ACTIVATIONS, ToyModel
+from .train import BestOf, train_best_of
+
+__all__ = [
+    "DEAD",
+    "DENSITIES",
+    "MONOSEMANTIC",
+    "NEURON_KINDS",
+    "POLYSEMANTIC",
+    "NeuronCounts",
+    "classify_neurons",
+    "count_neurons",
+    "neuron_order",
+    "privileged_config",
+    "train_privileged",
+]
+
+DENSITIES = (0.75, 0.35, 0.15, 0.1, 0.06, 0.02, 0.01)
+MONOSEMANTIC, POLYSEMANTIC, DEAD = 0, 1, 2
+NEURON_KINDS = ("monosemantic", "polysemantic", "dead")
+
+
+def classify_neurons(
+    W: torch.Tensor, *, mono_threshold: float = 0.9, dead_norm: float = 0.1
+) -> torch.Tensor:
+    """Kind of every neuron (row of ``W: (..., hidden, features)``): ``(..., hidden)`` int64.
+
+    :data:`DEAD` if its weight norm is below ``dead_norm`` (it never fires usefully),
+    :data:`MONOSEMANTIC` if at least ``mono_threshold`` of its squared weight norm sits on one
+    feature (:func:`toy_lib.metrics.monosemanticity`), else :data:`POLYSEMANTIC`.
+    """
+    if not 0.0 < mono_threshold <= 1.0:
+        raise ValueError(f"mono_threshold={mono_threshold!r} is not allowed: it must be in (0, 1]")
+    if dead_norm < 0.0:
+        raise ValueError(f"dead_norm={dead_norm!r} is not allowed: it must be >= 0")
+    W = torch.as_tensor(W).detach().float()
+    score = monosemanticity(W)
+    kinds = torch.where(score >= mono_threshold, MONOSEMANTIC, POLYSEMANTIC)
+    return torch.where(W.norm(dim=-1) < dead_norm, DEAD, kinds)
+
+
+@dataclass
+class NeuronCounts:
+    """How many neurons of each kind every instance has: each field ``(instances,)``.
+
+    ``mono_features`` lists, per instance, the features that have a monosemantic neuron (sorted).
+    """
+
+    monosemantic: torch.Tensor
+    polysemantic: torch.Tensor
+    dead: torch.Tensor
+    mono_features: list[list[int]]
+
+
+def count_neurons(W: torch.Tensor, **kwargs: float) -> NeuronCounts:
+    """Count the neuron kinds of every instance of ``W: (instances, hidden, features)``.
+
+    ``kwargs`` go to :func:`classify_neurons`.
+    """
+    W = torch.as_tensor(W).detach().float()
+    if W.dim() != 3:
+        raise ValueError(f"W has shape {tuple(W.shape)}: it must be (instances, hidden, features)")
+    kinds = classify_neurons(W, **kwargs)
+    top = (W * W).argmax(-1)
+    mono = [sorted(int(f) for f in top[k][kinds[k] == MONOSEMANTIC]) for k in range(W.shape[0])]
+    return NeuronCounts(
+        monosemantic=(kinds == MONOSEMANTIC).sum(-1),
+        polysemantic=(kinds == POLYSEMANTIC).sum(-1),
+        dead=(kinds == DEAD).sum(-1),
+        mono_features=mono,
+    )
+
+
+def neuron_order(W: torch.Tensor) -> torch.Tensor:
+    """An order of the neurons of one model ``W: (hidden, features)`` for plotting: ``(hidden,)``.
+
+    Monosemantic neurons first, by the importance rank of their feature (lower index = more
+    important), then the others by decreasing weight norm.
+    """
+    W = torch.as_tensor(W).detach().float()
+    if W.dim() != 2:
+        raise ValueError(f"W has shape {tuple(W.shape)}: it must be (hidden, features)")
+    kinds = classify_neurons(W)
+    top = (W * W).argmax(-1).float()
+    key = torch.where(kinds == MONOSEMANTIC, top, W.shape[1] + 1.0 / (1.0 + W.norm(dim=-1)))
+    return key.argsort(stable=True)
+
+
+def privileged_config(
+    densities: Sequence[float] = DENSITIES,
+    *,
+    n_features: int = 10,
+    n_hidden: int = 5,
+    decay: float = 0.75,
+) -> Config:
+    """The §8 setup: one instance per density, importance ``decay**i``."""
+    return Config(
+        n_features=n_features,
+        n_hidden=n_hidden,
+        n_instances=len(densities),
+        feature_probability=list(densities),
+        importance=decaying_importance(n_features, decay),
+    )
+
+
+def train_privileged(
+    densities: Sequence[float] = DENSITIES,
+    *,
+    restarts: int = 8,
+    hidden_activation: str = "relu",
+    seed: int = 0,
+    n_features: int = 10,
+    n_hidden: int = 5,
+    decay: float = 0.75,
+    **train_kwargs: object,
+) -> BestOf:
+    """Train the §8 models (one per density, ``restarts`` each, lowest loss kept).
+
+    ``hidden_activation="linear"`` trains the same sizes without the hidden ReLU, for comparison.
+    ``train_kwargs`` go to :func:`toy_lib.train` (paper defaults otherwise).
+    """
+    if hidden_activation not in HIDDEN_ACTIVATIONS:
+        raise ValueError(
+            f"hidden_activation={hidden_activation!r} is not allowed: choose one of {HIDDEN_ACTIVATIONS}"
+        )
+    cfg = privileged_config(densities, n_features=n_features, n_hidden=n_hidden, decay=decay)
+    make = partial(ToyModel, hidden_activation=hidden_activation)
+    return train_best_of(cfg, restarts, seed=seed, make_model=make, **train_kwargs)

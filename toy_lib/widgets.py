@@ -38,10 +38,12 @@ from .plots import (
     plot_gram,
     plot_phase_diagram,
     plot_weights_1d,
+    privileged_snapshot,
     robustness_snapshot,
     superposition_figure,
     sweep_point_figure,
 )
+from .privileged import count_neurons, train_privileged
 from .theory import (
     THREE_IN_TWO,
     TWO_IN_ONE,
@@ -809,3 +811,69 @@ def robustness_explorer(
         return figure_png(robustness_snapshot(W[k], values, title=title)), status
 
     return _live_explorer(widgets.VBox([s_slider, f_slider]), (s_slider, f_slider), render, "270px")
+
+
+# Section 8 (privileged basis): retrain the 10 → 5 ReLU-hidden model at a chosen density.
+
+__all__ += ["PRIVILEGED_DENSITIES", "privileged_explorer"]
+
+PRIVILEGED_DENSITIES = (1.0, 0.75, 0.5, 0.35, 0.25, 0.15, 0.1, 0.06, 0.04, 0.02, 0.01)
+
+
+def privileged_explorer(
+    *,
+    density: float = 0.15,
+    decay: float = 0.75,
+    hidden_activation: str = "relu",
+    seed: int = 0,
+    restarts: int = 4,
+    steps: int = 10_000,
+) -> widgets.VBox:
+    """Pick a density (one of :data:`PRIVILEGED_DENSITIES`), the importance decay, the hidden
+    activation (ReLU: a privileged basis; linear: none) and a seed; each change retrains the §8
+    model (10 features, 5 neurons, best of ``restarts`` by loss, ``steps`` steps) and redraws each
+    neuron's stacked input weights beside its monosemanticity.
+    """
+    if density not in PRIVILEGED_DENSITIES:
+        raise ValueError(
+            f"density={density!r} is not allowed: choose one of {PRIVILEGED_DENSITIES}"
+        )
+    style = {"description_width": "110px"}
+    common = {"style": style, "layout": widgets.Layout(width="420px"), "continuous_update": False}
+    d_slider = widgets.SelectionSlider(
+        options=PRIVILEGED_DENSITIES, value=density, description="density 1 − S", **common
+    )
+    decay_slider = widgets.FloatSlider(
+        value=decay, min=0.5, max=1.0, step=0.05, description="importance decay", **common
+    )
+    hidden = widgets.ToggleButtons(
+        options=["relu", "linear"], value=hidden_activation, description="hidden layer"
+    )
+    hidden.style.description_width = "110px"
+    seed_slider = widgets.IntSlider(value=seed, min=0, max=20, description="seed", **common)
+
+    def render() -> tuple[bytes, str]:
+        start = time.perf_counter()
+        r = train_privileged(
+            [d_slider.value],
+            restarts=restarts,
+            hidden_activation=hidden.value,
+            seed=seed_slider.value,
+            decay=decay_slider.value,
+            steps=steps,
+            progress=False,
+        )
+        W = r.model.W.detach()
+        c = count_neurons(W)
+        title = f"{hidden.value} hidden layer, density {d_slider.value:g}"
+        status = (
+            f"{int(c.monosemantic[0])} monosemantic, {int(c.polysemantic[0])} polysemantic, "
+            f"{int(c.dead[0])} dead neurons; best of {restarts} restarts by loss "
+            f"(loss {float(r.losses[0].min()):.4f}), retrained in {time.perf_counter() - start:.1f} s"
+        )
+        return figure_png(privileged_snapshot(W[0], title=title), dpi=90), status
+
+    controls = widgets.HBox(
+        [widgets.VBox([d_slider, decay_slider]), widgets.VBox([hidden, seed_slider])]
+    )
+    return _live_explorer(controls, (d_slider, decay_slider, hidden, seed_slider), render, "300px")
