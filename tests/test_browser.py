@@ -663,6 +663,7 @@ EXPLORERS: dict[str, str] = {
         "m = tl.ToyModel(tl.Config(5, 2, 2, feature_probability=[1.0, 0.1]))\n"
         "tl.widgets.robustness_explorer(m, [0.0, 0.9], n_examples=256)"
     ),
+    "privileged": "tl.widgets.privileged_explorer(restarts=1, steps=200)",
 }
 SCRATCH_DIR = ARTIFACTS_DIR / "browser-notebooks"
 EXPLORER = ".toy-explorer"
