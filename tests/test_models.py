@@ -94,8 +94,9 @@ def test_signed_inputs_are_uniform_on_minus_one_to_one():
         assert active.abs().max().item() <= 1.0
 
 
-def test_numba_abs_gradients_match_autograd():
-    model = tl.AbsModel(abs_cfg(n_instances=1), seed=4)
+@pytest.mark.parametrize(("n", "m"), [(6, 4), (12, 8)], ids=["plain-loops", "blocked-loops"])
+def test_numba_abs_gradients_match_autograd(n, m):
+    model = tl.AbsModel(abs_cfg(n_instances=1, n_features=n, n_hidden=m), seed=4)
     with torch.no_grad():
         model.b.normal_(0.0, 0.3, generator=torch.Generator().manual_seed(0))
     x = kernel_batch(model.cfg, 0, 600, seed=2, step=1)  # 600 spans several kernel tiles

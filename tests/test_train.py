@@ -41,8 +41,10 @@ MODEL_KINDS = pytest.mark.parametrize(
 
 
 @MODEL_KINDS
-def test_numba_gradients_match_autograd(relu, hidden_relu):
-    W, b, imp, x = random_case()  # batch 600 spans several kernel tiles
+@pytest.mark.parametrize(("m", "n"), [(3, 7), (8, 12)], ids=["plain-loops", "blocked-loops"])
+def test_numba_gradients_match_autograd(relu, hidden_relu, m, n):
+    assert _kernels.blocked_shape(m, n) == (m == 8), "both kernel code paths are checked"
+    W, b, imp, x = random_case(m=m, n=n)  # batch 600 spans several kernel tiles
     Wg = W.clone().requires_grad_(True)
     bg = b.clone().requires_grad_(True)
     autograd_loss(Wg, bg, imp, x, relu, hidden_relu).sum().backward()
