@@ -19,21 +19,19 @@ import torch
 import toy_lib as tl
 
 
-def naive_train(model: tl.ToyModel, steps: int, batch_size: int = 1024, seed: int = 0) -> float:
-    """The tutorial loop; returns seconds. Trains ``model`` in place."""
+def naive_train(model: torch.nn.Module, steps: int, batch_size: int = 1024, seed: int = 0) -> float:
+    """The tutorial loop; returns seconds. Trains ``model`` (any toy_lib model kind) in place."""
     torch.manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
-    prob = model.feature_probability
-    n_inst, n_feat = prob.shape
+    prob = model.feature_probability.unsqueeze(1)
+    shape = (model.cfg.n_instances, batch_size, model.cfg.n_features)
     start = time.perf_counter()
     for _ in range(steps):
-        feat = torch.rand(batch_size, n_inst, n_feat)
-        x = torch.where(torch.rand(batch_size, n_inst, n_feat) <= prob, feat, torch.zeros(()))
-        h = torch.einsum("bif,ihf->bih", x, model.W)
-        out = torch.einsum("bih,ihf->bif", h, model.W) + model.b
-        if model.output == "relu":
-            out = torch.relu(out)
-        loss = (model.importance * (x - out) ** 2).sum(-1).mean(0).sum()
+        feat = torch.rand(shape)
+        if model.signed_inputs:
+            feat = 2 * feat - 1
+        x = torch.where(torch.rand(shape) <= prob, feat, torch.zeros(()))
+        loss = model.loss(x).sum()  # einsum/bmm forward, autograd backward
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -54,12 +52,21 @@ def matmul_peak_gflops() -> float:
 
 
 WORKLOADS = [
-    # name, n, m, instances, density, naive steps, engine steps (both: the full run where affordable)
-    ("5→2 ×8", 5, 2, 8, 0.1, 10_000, 10_000),
-    ("20→5 ×8", 20, 5, 8, 0.1, 10_000, 10_000),
-    ("2→1 ×400 (phase grid)", 2, 1, 400, 0.1, 2_000, 10_000),
-    ("200→20 ×20 (geometry)", 200, 20, 20, None, 300, 2_000),
+    # name, model kind, n, m, instances, density, naive steps, engine steps (the full run where
+    # affordable)
+    ("5→2 ×8", "tied", 5, 2, 8, 0.1, 10_000, 10_000),
+    ("20→5 ×8", "tied", 20, 5, 8, 0.1, 10_000, 10_000),
+    ("2→1 ×400 (phase grid)", "tied", 2, 1, 400, 0.1, 2_000, 10_000),
+    ("200→20 ×20 (geometry)", "tied", 200, 20, 20, None, 300, 2_000),
+    ("ReLU-hidden 10→5 ×56 (§8)", "relu-hidden", 10, 5, 56, 0.1, 2_000, 10_000),
+    ("abs 100→40 ×7 (§9)", "abs", 100, 40, 7, 0.03, 300, 2_000),
 ]
+
+
+def make_model(kind: str, cfg: tl.Config) -> torch.nn.Module:
+    if kind == "abs":
+        return tl.AbsModel(cfg, seed=0)
+    return tl.ToyModel(cfg, seed=0, hidden_activation="relu" if kind == "relu-hidden" else "linear")
 
 
 def make_cfg(n: int, m: int, instances: int, density: float | None) -> tl.Config:
@@ -80,29 +87,31 @@ def run(quick: bool) -> None:
     tl.train(
         tl.ToyModel(make_cfg(5, 2, 2, 0.1)), steps=5, progress=False
     )  # compile outside the timing
-    for name, n, m, instances, density, naive_steps, steps in WORKLOADS:
+    for name, kind, n, m, instances, density, naive_steps, steps in WORKLOADS:
         if quick:
             naive_steps, steps = max(20, naive_steps // 50), max(100, steps // 50)
         cfg = make_cfg(n, m, instances, density)
-        naive = tl.ToyModel(cfg, seed=0)
+        naive = make_model(kind, cfg)
         naive_ms = naive_train(naive, naive_steps) / naive_steps * 1e3
         torch_steps = max(20, steps // 10)
         torch_ms = (
             tl.train(
-                tl.ToyModel(cfg, seed=0), steps=torch_steps, engine="torch", progress=False
+                make_model(kind, cfg), steps=torch_steps, engine="torch", progress=False
             ).seconds
             / torch_steps
             * 1e3
         )
-        ours = tl.ToyModel(cfg, seed=0)
+        ours = make_model(kind, cfg)
+        tl.train(make_model(kind, cfg), steps=5, progress=False)  # compile outside the timing
         numba_ms = tl.train(ours, steps=steps, engine="numba", progress=False).seconds / steps * 1e3
         # Compare final losses at the same number of steps.
         if naive_steps != steps:
-            ours = tl.ToyModel(cfg, seed=0)
+            ours = make_model(kind, cfg)
             tl.train(ours, steps=naive_steps, engine="numba", progress=False)
         loss_naive = tl.evaluate_loss(naive).mean().item()
         loss_ours = tl.evaluate_loss(ours).mean().item()
-        flops = 10 * 1024 * n * m * instances  # five (batch x n x m) matrix products per step
+        # Five (batch x n x m) matrix products per step, for the tied and the untied models alike.
+        flops = 10 * 1024 * n * m * instances
         print(
             f"| {name} | {naive_ms:.3f} | {torch_ms:.3f} | {numba_ms:.4f} | {naive_ms / numba_ms:.1f}× | "
             f"{loss_naive:.4f} / {loss_ours:.4f} | {flops / peak / 1e6:.3f} |"
