@@ -94,6 +94,23 @@ def _fill_tile(X, prob, inv_p, lower, group, fresh, signed, key1, key2, batch_si
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
+def _output_grad(D, X, i, width, relu, c):  # noqa: ANN001, ANN202
+    """Overwrite row ``i`` of ``Z`` (in ``D``) with ``dL/dZ`` (``c`` = scale × importance);
+    return the row's summed squared error and summed gradient (the bias gradient)."""
+    acc_loss = np.float32(0.0)
+    acc_b = np.float32(0.0)
+    for t in range(width):
+        z = D[i, t]
+        active = z > 0 or not relu
+        r = (z if active else np.float32(0.0)) - abs(X[i, t])
+        acc_loss += r * r
+        d = c * r if active else np.float32(0.0)
+        D[i, t] = d
+        acc_b += d
+    return acc_loss, acc_b
+
+
+@nb.njit(fastmath=_FASTMATH, inline="always")
 def _tile_grad(W, V, tied, b, imp, X, width, relu, hidden_relu, scale, H, D, G, gW, gV, gb):  # noqa: ANN001, ANN202
     """Loss of the samples in ``X[:, :width]``, their gradient added into ``gW``/``gV``/``gb``.
 
@@ -124,17 +141,7 @@ def _tile_grad(W, V, tied, b, imp, X, width, relu, hidden_relu, scale, H, D, G, 
             w = V[k, i]
             for t in range(width):
                 D[i, t] += w * H[k, t]
-        c = scale * imp[i]
-        acc_loss = np.float32(0.0)
-        acc_b = np.float32(0.0)
-        for t in range(width):
-            z = D[i, t]
-            active = z > 0 or not relu
-            r = (z if active else np.float32(0.0)) - abs(X[i, t])
-            acc_loss += r * r
-            d = c * r if active else np.float32(0.0)
-            D[i, t] = d
-            acc_b += d
+        acc_loss, acc_b = _output_grad(D, X, i, width, relu, scale * imp[i])
         loss += imp[i] * acc_loss
         gb[i] += acc_b
         for k in range(m):  # G = V D
@@ -165,6 +172,18 @@ def _tile_grad(W, V, tied, b, imp, X, width, relu, hidden_relu, scale, H, D, G, 
     return loss
 
 
+@nb.njit(fastmath=_FASTMATH, inline="always")
+def _two_rows_from_four(A, k, j, R, Out, width):  # noqa: ANN001, ANN202
+    """``Out[k:k+2, :width] += A[k:k+2, j:j+4] @ R[j:j+4, :width]``: every loaded ``R`` value
+    feeds four multiply-adds."""
+    a0, a1, a2, a3 = A[k, j], A[k, j + 1], A[k, j + 2], A[k, j + 3]
+    c0, c1, c2, c3 = A[k + 1, j], A[k + 1, j + 1], A[k + 1, j + 2], A[k + 1, j + 3]
+    for t in range(width):
+        r0, r1, r2, r3 = R[j, t], R[j + 1, t], R[j + 2, t], R[j + 3, t]
+        Out[k, t] += a0 * r0 + a1 * r1 + a2 * r2 + a3 * r3
+        Out[k + 1, t] += c0 * r0 + c1 * r1 + c2 * r2 + c3 * r3
+
+
 @nb.njit(cache=True)
 def blocked_shape(m: int, n: int) -> bool:
     """Whether :func:`_tile_grad_blocked` handles ``m`` hidden units and ``n`` features."""
@@ -182,17 +201,12 @@ def _tile_grad_blocked(W, V, tied, b, imp, X, width, relu, hidden_relu, scale, H
     """
     m, n = W.shape
     f0 = np.float32(0.0)
-    for k in range(0, m, 2):  # H = W X, two rows of H from four rows of X per pass
+    for k in range(0, m, 2):  # H = W X
         for t in range(width):
             H[k, t] = f0
             H[k + 1, t] = f0
         for j in range(0, n, 4):
-            a0, a1, a2, a3 = W[k, j], W[k, j + 1], W[k, j + 2], W[k, j + 3]
-            c0, c1, c2, c3 = W[k + 1, j], W[k + 1, j + 1], W[k + 1, j + 2], W[k + 1, j + 3]
-            for t in range(width):
-                x0, x1, x2, x3 = X[j, t], X[j + 1, t], X[j + 2, t], X[j + 3, t]
-                H[k, t] += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3
-                H[k + 1, t] += c0 * x0 + c1 * x1 + c2 * x2 + c3 * x3
+            _two_rows_from_four(W, k, j, X, H, width)
     if hidden_relu:
         for k in range(m):
             for t in range(width):
@@ -214,26 +228,11 @@ def _tile_grad_blocked(W, V, tied, b, imp, X, width, relu, hidden_relu, scale, H
                     D[i, t] += a0 * h0 + a1 * h1 + a2 * h2 + a3 * h3
                     D[i + 1, t] += c0 * h0 + c1 * h1 + c2 * h2 + c3 * h3
         for i in range(i0, i0 + 4):  # D = dL/dZ written over Z
-            c = scale * imp[i]
-            acc_loss = np.float32(0.0)
-            acc_b = np.float32(0.0)
-            for t in range(width):
-                z = D[i, t]
-                active = z > 0 or not relu
-                r = (z if active else f0) - abs(X[i, t])
-                acc_loss += r * r
-                d = c * r if active else f0
-                D[i, t] = d
-                acc_b += d
+            acc_loss, acc_b = _output_grad(D, X, i, width, relu, scale * imp[i])
             loss += imp[i] * acc_loss
             gb[i] += acc_b
         for k in range(0, m, 2):  # G += V[:, i0:i0+4] D[i0:i0+4]
-            a0, a1, a2, a3 = V[k, i0], V[k, i0 + 1], V[k, i0 + 2], V[k, i0 + 3]
-            c0, c1, c2, c3 = V[k + 1, i0], V[k + 1, i0 + 1], V[k + 1, i0 + 2], V[k + 1, i0 + 3]
-            for t in range(width):
-                d0, d1, d2, d3 = D[i0, t], D[i0 + 1, t], D[i0 + 2, t], D[i0 + 3, t]
-                G[k, t] += a0 * d0 + a1 * d1 + a2 * d2 + a3 * d3
-                G[k + 1, t] += c0 * d0 + c1 * d1 + c2 * d2 + c3 * d3
+            _two_rows_from_four(V, k, i0, D, G, width)
     if hidden_relu:
         for k in range(m):
             for t in range(width):
