@@ -469,6 +469,24 @@ def _explorer_text(page: Page) -> str:
     )
 
 
+def _wait_for_redraw(
+    page: Page, selector: str, before_png: bytes, moved_at: float, what: Callable[[], str]
+) -> tuple[float, bytes]:
+    """Wait until the figure at ``selector`` differs from ``before_png`` and the kernel is idle
+    again; return the seconds since ``moved_at`` until the new figure showed, and its PNG bytes."""
+    before_src = "data:image/png;base64," + base64.b64encode(before_png).decode()
+    _wait_js(page, FIGURE_CHANGED_JS, [selector, before_src], REDRAW_TIMEOUT, what)
+    redraw_s = time.monotonic() - moved_at
+    _wait_js(
+        page,
+        KERNEL_IDLE_JS,
+        None,
+        REDRAW_TIMEOUT,
+        lambda: f"the kernel to be idle after the redraw; status: {_kernel_status(page)}",
+    )
+    return redraw_s, _figure_png(page, selector)
+
+
 def _figure_png(page: Page, selector: str = FIGURE_IMG) -> bytes:
     """PNG bytes of the single figure in the explorer's Output (exactly one: replaced, not added)."""
     sources: list[str] = page.eval_on_selector_all(selector, "els => els.map(e => e.src)")
@@ -606,27 +624,17 @@ def test_sparsity_slider_redraws_figure(lab_server: LabServer, lab_page: LabPage
         f"the sparsity readout to change from {before_value!r} after the key press",
     )
     after_value = page.locator(SLIDER_READOUT).first.inner_text().strip()
-    before_src = "data:image/png;base64," + base64.b64encode(before_png).decode()
-    _wait_js(
+    redraw_s, after_png = _wait_for_redraw(
         page,
-        FIGURE_CHANGED_JS,
-        [FIGURE_IMG, before_src],
-        REDRAW_TIMEOUT,
+        FIGURE_IMG,
+        before_png,
+        moved_at,
         lambda: (
             f"the figure to be redrawn after moving sparsity {before_value} -> "
             f"{after_value}; explorer shows: {_explorer_text(page)!r}; "
             f"browser console errors: {console_errors[-5:]}"
         ),
     )
-    redraw_s = time.monotonic() - moved_at
-    _wait_js(
-        page,
-        KERNEL_IDLE_JS,
-        None,
-        REDRAW_TIMEOUT,
-        lambda: f"the kernel to be idle after the retrain; status: {_kernel_status(page)}",
-    )
-    after_png = _figure_png(page)
     after_shot = _screenshot(page, f"browser-{stem}-after.png")
 
     # The wait above compared data URLs as strings; this compares the decoded images.
@@ -779,31 +787,20 @@ def test_explorer_redraws_in_the_browser(
     )
     before_state = page.evaluate(PRIMARY_STATE_JS, PRIMARY)
     before_png = _figure_png(page, EXPLORER_IMG)
-    before_src = "data:image/png;base64," + base64.b64encode(before_png).decode()
 
     action = _change_primary(page)
-    moved_at = time.monotonic()
-    _wait_js(
+    redraw_s, after_png = _wait_for_redraw(
         page,
-        FIGURE_CHANGED_JS,
-        [EXPLORER_IMG, before_src],
-        REDRAW_TIMEOUT,
+        EXPLORER_IMG,
+        before_png,
+        time.monotonic(),
         lambda: (
             f"the {name} explorer's figure to be redrawn after: {action} ({before_state} -> "
             f"{page.evaluate(PRIMARY_STATE_JS, PRIMARY)}); explorer shows: "
             f"{_explorer_status(page)!r}; browser console errors: {console_errors[-5:]}"
         ),
     )
-    redraw_s = time.monotonic() - moved_at
-    _wait_js(
-        page,
-        KERNEL_IDLE_JS,
-        None,
-        REDRAW_TIMEOUT,
-        lambda: f"the kernel to be idle after the redraw; status: {_kernel_status(page)}",
-    )
     after_state = page.evaluate(PRIMARY_STATE_JS, PRIMARY)
-    after_png = _figure_png(page, EXPLORER_IMG)
     shot = _screenshot(page, f"browser-explorer-{name}.png")
 
     if after_png == before_png:
