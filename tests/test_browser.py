@@ -672,6 +672,7 @@ EXPLORERS: dict[str, str] = {
         "tl.widgets.robustness_explorer(m, [0.0, 0.9], n_examples=256)"
     ),
     "privileged": "tl.widgets.privileged_explorer(restarts=1, steps=200)",
+    "computation": "tl.widgets.computation_explorer(restarts=1, steps=200)",
 }
 SCRATCH_DIR = ARTIFACTS_DIR / "browser-notebooks"
 EXPLORER = ".toy-explorer"

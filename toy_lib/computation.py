@@ -1,5 +1,252 @@
-"""Computation in superposition (paper §9): the absolute-value task and its asymmetric motif."""
+"""Computation in superposition (paper §9): the absolute-value task and its asymmetric motif.
+
+The model (:class:`toy_lib.AbsModel`) is ``h = ReLU(W₁ x)``, ``y' = ReLU(W₂ h + b)`` with target
+``|x|`` and signed inputs (``Uniform[-1, 1]`` when active). With neurons, ``|x| = ReLU(x) +
+ReLU(-x)``: a feature is computed exactly by two dedicated neurons, one per sign, so ``m`` neurons
+compute at most ``m / 2`` features without superposition.
+
+Vocabulary used by the functions below (shapes as in :class:`toy_lib.AbsModel`: ``W1 (...,
+hidden, features)``, ``W2 (..., features, hidden)``):
+
+- the **gain** of neuron ``k`` for feature ``i`` is ``|W1[k, i]| · W2[i, k]``: the slope neuron k
+  adds to output ``y_i`` when only ``x_i`` is active with the sign that makes neuron k fire
+  (``sign(W1[k, i])``). A gain of 1 computes ``ReLU(±x_i)`` exactly; a negative gain inhibits.
+- neuron ``k`` **serves** feature ``i`` when its gain is at least ``min_gain`` (default 0.5);
+  its **side** is ``sign(W1[k, i])`` (+1 computes ``ReLU(x_i)``, -1 computes ``ReLU(-x_i)``).
+- feature ``i`` is **computed** when, with only ``x_i`` active at ``v`` on a grid of values in
+  ``[-1, 1]``, the model's output ``y_i`` stays within a mean absolute error ``threshold``
+  (default 0.1, a fifth of the mean target 0.5) of ``|v|``, separately for ``v < 0`` and ``v > 0``
+  (:func:`computed`); one sign alone is one computed ReLU (:func:`computed_signs`).
+
+The experiment (PAPER.md §9, densities of the public ARENA reproduction): ``n = 100`` features,
+``m = 40`` neurons, importance ``0.8**i``, densities ``[1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001]``.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+
+import torch
+
+from .config import Config, decaying_importance
+from .models import AbsModel
+from .train import BestOf, evaluate_loss, train_best_of
+
+__all__ = [
+    "DENSITIES",
+    "GRID",
+    "COMPUTED_THRESHOLD",
+    "TwoNeuronReport",
+    "abs_config",
+    "computation_error",
+    "computed",
+    "computed_signs",
+    "dense_solution_loss",
+    "feature_neurons",
+    "neuron_gains",
+    "neuron_order",
+    "sign_errors",
+    "single_feature_outputs",
+    "train_abs",
+    "two_neuron_features",
+]
+
+DENSITIES = (1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001)
+# 41 values in [-1, 1] (0 included): the inputs with which "computed" is measured.
+GRID = torch.arange(-20, 21, dtype=torch.float32) / 20
+COMPUTED_THRESHOLD = 0.1
+
+
+def _weights(t: torch.Tensor) -> torch.Tensor:
+    return torch.as_tensor(t).detach().float()
+
+
+def abs_config(
+    density: float | Sequence[float] = DENSITIES,
+    *,
+    n_features: int = 100,
+    n_hidden: int = 40,
+    decay: float = 0.8,
+) -> Config:
+    """One instance per density: ``n_features`` features, ``n_hidden`` neurons, importance
+    ``decay**i`` (paper: ``n = 100``, ``m = 40``, ``0.8**i``)."""
+    d = [float(density)] if isinstance(density, int | float) else [float(v) for v in density]
+    if not d:
+        raise ValueError("density is empty: give at least one density")
+    probability = torch.tensor(d).unsqueeze(1).expand(len(d), n_features).clone()
+    return Config(
+        n_features,
+        n_hidden,
+        len(d),
+        feature_probability=probability,
+        importance=decaying_importance(n_features, decay),
+    )
+
+
+def train_abs(
+    density: float | Sequence[float] = DENSITIES,
+    *,
+    n_features: int = 100,
+    n_hidden: int = 40,
+    decay: float = 0.8,
+    restarts: int = 1,
+    seed: int = 0,
+    eval_samples: int = 100_000,
+    **train_kwargs: object,
+) -> BestOf:
+    """Train an :class:`~toy_lib.AbsModel` per density, best of ``restarts`` by the loss on
+    ``eval_samples`` fresh inputs (:func:`toy_lib.train_best_of`, :func:`toy_lib.evaluate_loss`);
+    ``train_kwargs`` go to :func:`toy_lib.train`."""
+    cfg = abs_config(density, n_features=n_features, n_hidden=n_hidden, decay=decay)
+    score = partial(evaluate_loss, n_samples=eval_samples)
+    return train_best_of(cfg, restarts, make_model=AbsModel, seed=seed, score=score, **train_kwargs)
+
+
+@torch.no_grad()
+def single_feature_outputs(model: AbsModel, values: torch.Tensor | None = None) -> torch.Tensor:
+    """``y_i`` when only ``x_i`` is active, at every value of ``values`` (default :data:`GRID`):
+    ``(instances, features, len(values))``."""
+    v = (GRID if values is None else torch.as_tensor(values, dtype=torch.float32)).to(model.device)
+    n = model.cfg.n_features
+    eye = torch.eye(n, device=model.device)
+    # inputs: (features, values, features), feature i at value v: v * e_i
+    x = (v[None, :, None] * eye[:, None, :]).reshape(1, -1, n)
+    y = model(x.expand(model.cfg.n_instances, -1, -1)).reshape(-1, n, len(v), n)
+    return torch.diagonal(y, dim1=1, dim2=3).transpose(1, 2).cpu()
+
+
+def computation_error(model: AbsModel, values: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean over ``values`` (default :data:`GRID`) of ``|y_i(v e_i) - |v||``: ``(instances,
+    features)``. 0 for a perfectly computed feature; about 0.25 when only one sign is computed and
+    about 0.5 (the mean of ``|v|``) when the output ignores the feature."""
+    v = GRID if values is None else torch.as_tensor(values, dtype=torch.float32)
+    return (single_feature_outputs(model, v) - v.abs()).abs().mean(-1)
+
+
+def sign_errors(model: AbsModel, values: torch.Tensor | None = None) -> torch.Tensor:
+    """:func:`computation_error` split by the sign of the input: ``(instances, features, 2)``,
+    ``[..., 0]`` over the negative values of ``values`` (default :data:`GRID`), ``[..., 1]`` over
+    the positive ones (0 itself is left out)."""
+    v = GRID if values is None else torch.as_tensor(values, dtype=torch.float32)
+    if not ((v < 0).any() and (v > 0).any()):
+        raise ValueError("values must hold negative and positive numbers")
+    err = (single_feature_outputs(model, v) - v.abs()).abs()
+    return torch.stack([err[..., v < 0].mean(-1), err[..., v > 0].mean(-1)], dim=-1)
+
+
+def computed_signs(
+    model: AbsModel, threshold: float = COMPUTED_THRESHOLD, values: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Boolean ``(instances, features, 2)``: the model computes ``ReLU(-x_i)`` (``[..., 0]``) or
+    ``ReLU(x_i)`` (``[..., 1]``), i.e. that sign's :func:`sign_errors` is below ``threshold``.
+    The number of True entries is the number of ReLU functions the model computes."""
+    if not threshold > 0:
+        raise ValueError(f"threshold={threshold!r} is not allowed: it must be > 0")
+    return sign_errors(model, values) < threshold
+
+
+def computed(
+    model: AbsModel, threshold: float = COMPUTED_THRESHOLD, values: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Boolean ``(instances, features)``: feature i is **computed** when both signs are
+    (:func:`computed_signs`): with only ``x_i`` active, ``y_i`` is within a mean absolute error
+    ``threshold`` (default 0.1, a fifth of the mean target ``|v|``) of ``|v|`` for negative and for
+    positive ``v``.
+
+    Only one feature is active at a time here, so this measures what the model computes, not the
+    interference it suffers when several features are active together.
+    """
+    return computed_signs(model, threshold, values).all(-1)
+
+
+def neuron_gains(W1: torch.Tensor, W2: torch.Tensor) -> torch.Tensor:
+    """``|W1[k, i]| · W2[i, k]``: ``(..., hidden, features)``, the slope neuron k adds to ``y_i``
+    when only ``x_i`` is active with the sign ``sign(W1[k, i])`` that makes the neuron fire."""
+    W1, W2 = _weights(W1), _weights(W2)
+    if W1.shape != W2.transpose(-1, -2).shape:
+        raise ValueError(
+            f"W1 {tuple(W1.shape)} and W2 {tuple(W2.shape)} do not match: "
+            "W1 must be (..., hidden, features) and W2 (..., features, hidden)"
+        )
+    return W1.abs() * W2.transpose(-1, -2)
+
+
+def feature_neurons(W1: torch.Tensor, W2: torch.Tensor, min_gain: float = 0.5) -> torch.Tensor:
+    """Boolean ``(..., hidden, features)``: neuron k **serves** feature i (gain ``>= min_gain``)."""
+    return neuron_gains(W1, W2) >= min_gain
+
+
+@dataclass
+class TwoNeuronReport:
+    """How the computed features of every instance use their neurons (each ``(instances,)``
+    unless said otherwise).
+
+    Attributes:
+        computed: ``(instances, features)`` boolean, see :func:`computed`.
+        two_neuron: ``(instances, features)`` boolean: served by exactly two neurons, one per sign,
+            and each of them serves no other feature.
+        n_computed, n_two_neuron: counts per instance.
+        n_shared_neurons: neurons that serve two or more features (polysemantic neurons).
+    """
+
+    computed: torch.Tensor
+    two_neuron: torch.Tensor
+    n_computed: torch.Tensor
+    n_two_neuron: torch.Tensor
+    n_shared_neurons: torch.Tensor
+
+
+def two_neuron_features(
+    model: AbsModel, *, min_gain: float = 0.5, threshold: float = COMPUTED_THRESHOLD
+) -> TwoNeuronReport:
+    """Which computed features use the dense solution ``|x| = ReLU(x) + ReLU(-x)``: exactly two
+    neurons serve the feature (:func:`feature_neurons`), one with a positive and one with a
+    negative input weight, and neither serves any other feature."""
+    serve = feature_neurons(model.W1, model.W2, min_gain)  # (inst, hidden, features)
+    side = torch.sign(_weights(model.W1))
+    per_neuron = serve.sum(-1)  # (inst, hidden): features served by each neuron
+    dedicated = serve & (per_neuron == 1).unsqueeze(-1)
+    pos = (dedicated & (side > 0)).sum(-2)
+    neg = (dedicated & (side < 0)).sum(-2)
+    two = (serve.sum(-2) == 2) & (pos == 1) & (neg == 1)
+    comp = computed(model, threshold)
+    return TwoNeuronReport(
+        computed=comp,
+        two_neuron=two & comp,
+        n_computed=comp.sum(-1),
+        n_two_neuron=(two & comp).sum(-1),
+        n_shared_neurons=(per_neuron >= 2).sum(-1),
+    )
+
+
+def neuron_order(W1: torch.Tensor, W2: torch.Tensor) -> torch.Tensor:
+    """A readable neuron order for heat maps: ``(..., hidden)`` int64 indices.
+
+    Neurons are sorted by the feature they serve most (largest gain, see :func:`neuron_gains`),
+    then positive side before negative; neurons with no positive gain go last.
+    """
+    g = neuron_gains(W1, W2)
+    best, top = g.max(-1)
+    side = torch.gather(torch.sign(_weights(W1)), -1, top.unsqueeze(-1)).squeeze(-1)
+    n = g.shape[-1]
+    key = torch.where(best > 0, top * 2 + (side < 0).long(), torch.full_like(top, 2 * n + 1))
+    key = key.double() - 1e-6 * best.clamp_min(0).double()  # ties: stronger neuron first
+    return torch.argsort(key, dim=-1, stable=True)
+
+
+def dense_solution_loss(cfg: Config) -> torch.Tensor:
+    """Expected loss of the hand-made dense solution, per instance: ``(instances,)``.
+
+    It spends two neurons on each of the ``m // 2`` features with the largest ``I_i Var|x_i|``
+    (``ReLU(x_i) + ReLU(-x_i)``, exact, no interference) and predicts every other feature by its
+    mean through the bias, so its loss is ``Σ_{i not computed} I_i Var|x_i|`` with
+    ``Var|x_i| = p_i / 3 - p_i² / 4`` for density ``p_i``. A trained model should do at least
+    this well; one that does not sits in a poor local minimum.
+    """
+    p = cfg.probability
+    per_feature = cfg.importances * (p / 3 - p**2 / 4)
+    k = cfg.n_hidden // 2
+    top = per_feature.topk(k, dim=-1).values.sum(-1) if k else torch.zeros(p.shape[0])
+    return per_feature.sum(-1) - top
