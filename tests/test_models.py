@@ -150,6 +150,21 @@ def test_bad_model_arguments_raise():
         tl.ToyModel(abs_cfg(), hidden_activation="gelu")
     with pytest.raises(ValueError, match="seed=-1 is not allowed"):
         tl.AbsModel(abs_cfg(), seed=-1)
+    for bad in (0.0, -1.0, float("nan"), float("inf"), True):
+        with pytest.raises(ValueError, match="init_scale=.* is not allowed"):
+            tl.AbsModel(abs_cfg(), init_scale=bad)
+        with pytest.raises(ValueError, match="init_scale=.* is not allowed"):
+            tl.ToyModel(abs_cfg(), init_scale=bad)
+
+
+def test_init_scale_scales_the_initial_weights():
+    cfg = abs_cfg()
+    for make in (tl.ToyModel, tl.AbsModel):
+        default, small = make(cfg, seed=3), make(cfg, seed=3, init_scale=0.15)
+        for (name, p), q in zip(default.named_parameters(), small.parameters(), strict=True):
+            torch.testing.assert_close(q, 0.15 * p, msg=name)
+    r = tl.computation.train_abs(0.5, n_features=6, n_hidden=4, init_scale=0.1, steps=1)
+    assert r.model.W1.abs().max() < 0.1, "train_abs passes init_scale to the model"
 
 
 def test_best_of_builds_other_model_kinds():

@@ -93,15 +93,18 @@ def train_abs(
     decay: float = 0.8,
     restarts: int = 1,
     seed: int = 0,
+    init_scale: float = 1.0,
     eval_samples: int = 100_000,
     **train_kwargs: object,
 ) -> BestOf:
     """Train an :class:`~toy_lib.AbsModel` per density, best of ``restarts`` by the loss on
     ``eval_samples`` fresh inputs (:func:`toy_lib.train_best_of`, :func:`toy_lib.evaluate_loss`);
-    ``train_kwargs`` go to :func:`toy_lib.train`."""
+    ``init_scale`` scales the initial weights (see :class:`~toy_lib.AbsModel`); ``train_kwargs``
+    go to :func:`toy_lib.train`."""
     cfg = abs_config(density, n_features=n_features, n_hidden=n_hidden, decay=decay)
     score = partial(evaluate_loss, n_samples=eval_samples)
-    return train_best_of(cfg, restarts, make_model=AbsModel, seed=seed, score=score, **train_kwargs)
+    make = partial(AbsModel, init_scale=init_scale)
+    return train_best_of(cfg, restarts, make_model=make, seed=seed, score=score, **train_kwargs)
 
 
 @torch.no_grad()
