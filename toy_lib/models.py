@@ -42,6 +42,13 @@ def _check_init_scale(init_scale: object) -> None:
         )
 
 
+def _initial_std(cfg: Config, seed: object, init_scale: object) -> float:
+    """Checks ``seed`` and ``init_scale``; the std of every initial weight matrix."""
+    _check_seed(seed)
+    _check_init_scale(init_scale)
+    return init_scale * math.sqrt(2.0 / (cfg.n_features + cfg.n_hidden))
+
+
 def _xavier_normal(shape: tuple[int, ...], std: float, seed: int, salt: int = 0) -> torch.Tensor:
     """``(instances, ...)`` normal draws; instance k's depend only on ``(seed, salt, k)``, so it
     starts the same whatever ``n_instances`` is."""
@@ -52,7 +59,47 @@ def _xavier_normal(shape: tuple[int, ...], std: float, seed: int, salt: int = 0)
     return out
 
 
-class ToyModel(nn.Module):
+class _BatchedModel(nn.Module):
+    """What every toy model shares: its config, the output bias ``b (instances, features)``, the
+    ``importance`` and ``feature_probability`` buffers, and the importance-weighted loss.
+
+    Subclasses pass their initial weight matrices (registered first, in the given order, then
+    ``b``) and define ``forward`` and, if the target is not ``x`` itself, ``target``.
+    """
+
+    signed_inputs = False  # inputs are Uniform[0, 1] when active
+
+    def __init__(
+        self, cfg: Config, weights: dict[str, torch.Tensor], device: torch.device | str | None
+    ) -> None:
+        super().__init__()
+        self.cfg = cfg
+        device = torch.device("cpu") if device is None else torch.device(device)
+        for name, w in weights.items():
+            self.register_parameter(name, nn.Parameter(w.to(device)))
+        self.b = nn.Parameter(torch.zeros(cfg.n_instances, cfg.n_features, device=device))
+        self.register_buffer("importance", cfg.importances.to(device))
+        self.register_buffer("feature_probability", cfg.probability.to(device))
+
+    @property
+    def device(self) -> torch.device:
+        return self.b.device
+
+    def target(self, x: torch.Tensor) -> torch.Tensor:
+        """What the model should output for ``x``: ``x`` itself."""
+        return x
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        """The paper's loss ``E_x Σ_i I_i (target(x)_i - x'_i)²`` per instance: ``(instances,)``.
+
+        (The Colab also averages over features, which divides by ``n``; with Adam that only rescales
+        the epsilon, so results are the same.)
+        """
+        err = self.importance.unsqueeze(1) * (self.target(x) - self(x)) ** 2
+        return err.sum(-1).mean(-1)
+
+
+class ToyModel(_BatchedModel):
     """A batch of tied-weight toy models, one per instance.
 
     Args:
@@ -81,7 +128,6 @@ class ToyModel(nn.Module):
         init_scale: float = 1.0,
         device: torch.device | str | None = None,
     ) -> None:
-        super().__init__()
         if output not in OUTPUTS:
             raise ValueError(f"output={output!r} is not allowed: choose one of {OUTPUTS}")
         if hidden_activation not in HIDDEN_ACTIVATIONS:
@@ -89,24 +135,11 @@ class ToyModel(nn.Module):
                 f"hidden_activation={hidden_activation!r} is not allowed: "
                 f"choose one of {HIDDEN_ACTIVATIONS}"
             )
-        _check_seed(seed)
-        _check_init_scale(init_scale)
-        self.cfg = cfg
+        std = _initial_std(cfg, seed, init_scale)
+        W = _xavier_normal((cfg.n_instances, cfg.n_hidden, cfg.n_features), std, seed)
+        super().__init__(cfg, {"W": W}, device)
         self.output = output
         self.hidden_activation = hidden_activation
-        device = torch.device("cpu") if device is None else torch.device(device)
-        std = init_scale * math.sqrt(2.0 / (cfg.n_features + cfg.n_hidden))
-        W = _xavier_normal((cfg.n_instances, cfg.n_hidden, cfg.n_features), std, seed)
-        self.W = nn.Parameter(W.to(device))
-        self.b = nn.Parameter(torch.zeros(cfg.n_instances, cfg.n_features, device=device))
-        self.register_buffer("importance", cfg.importances.to(device))
-        self.register_buffer("feature_probability", cfg.probability.to(device))
-
-    @property
-    def device(self) -> torch.device:
-        return self.W.device
-
-    signed_inputs = False  # inputs are Uniform[0, 1] when active
 
     def hidden(self, x: torch.Tensor) -> torch.Tensor:
         """``h = W x`` (or ``ReLU(W x)``). ``x``: ``(instances, batch, features)`` →
@@ -114,22 +147,10 @@ class ToyModel(nn.Module):
         h = torch.bmm(x, self.W.transpose(1, 2))
         return torch.relu(h) if self.hidden_activation == "relu" else h
 
-    def target(self, x: torch.Tensor) -> torch.Tensor:
-        """What the model should output for ``x``: ``x`` itself."""
-        return x
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``x``: ``(instances, batch, features)`` → ``x'``: ``(instances, batch, features)``."""
         z = torch.bmm(self.hidden(x), self.W) + self.b.unsqueeze(1)
         return torch.relu(z) if self.output == "relu" else z
-
-    def loss(self, x: torch.Tensor) -> torch.Tensor:
-        """The paper's loss ``E_x Σ_i I_i (x_i - x'_i)²`` per instance: ``(instances,)``.
-
-        (The Colab also averages over features, which divides by ``n``; with Adam that only rescales
-        the epsilon, so results are the same.)
-        """
-        return _weighted_loss(self, x)
 
     def extra_repr(self) -> str:
         c = self.cfg
@@ -139,12 +160,7 @@ class ToyModel(nn.Module):
         )
 
 
-def _weighted_loss(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    err = model.importance.unsqueeze(1) * (model.target(x) - model(x)) ** 2
-    return err.sum(-1).mean(-1)
-
-
-class AbsModel(nn.Module):
+class AbsModel(_BatchedModel):
     """A batch of untied two-layer models computing ``|x|`` (paper §9, computation in superposition).
 
     ``h = ReLU(W₁ x)``, ``y' = ReLU(W₂ h + b)``, trained on signed sparse inputs (``Uniform[-1, 1]``
@@ -178,23 +194,11 @@ class AbsModel(nn.Module):
         init_scale: float = 1.0,
         device: torch.device | str | None = None,
     ) -> None:
-        super().__init__()
-        _check_seed(seed)
-        _check_init_scale(init_scale)
-        self.cfg = cfg
-        device = torch.device("cpu") if device is None else torch.device(device)
-        std = init_scale * math.sqrt(2.0 / (cfg.n_features + cfg.n_hidden))
+        std = _initial_std(cfg, seed, init_scale)
         shape = (cfg.n_instances, cfg.n_hidden, cfg.n_features)
-        self.W1 = nn.Parameter(_xavier_normal(shape, std, seed, salt=1).to(device))
+        W1 = _xavier_normal(shape, std, seed, salt=1)
         W2 = _xavier_normal(shape, std, seed, salt=2).transpose(1, 2).contiguous()
-        self.W2 = nn.Parameter(W2.to(device))
-        self.b = nn.Parameter(torch.zeros(cfg.n_instances, cfg.n_features, device=device))
-        self.register_buffer("importance", cfg.importances.to(device))
-        self.register_buffer("feature_probability", cfg.probability.to(device))
-
-    @property
-    def device(self) -> torch.device:
-        return self.W1.device
+        super().__init__(cfg, {"W1": W1, "W2": W2}, device)
 
     def hidden(self, x: torch.Tensor) -> torch.Tensor:
         """``h = ReLU(W₁ x)``: ``(instances, batch, features)`` → ``(instances, batch, hidden)``."""
@@ -207,10 +211,6 @@ class AbsModel(nn.Module):
     def target(self, x: torch.Tensor) -> torch.Tensor:
         """What the model should output for ``x``: ``|x|``."""
         return x.abs()
-
-    def loss(self, x: torch.Tensor) -> torch.Tensor:
-        """``E_x Σ_i I_i (|x_i| - y'_i)²`` per instance: ``(instances,)``."""
-        return _weighted_loss(self, x)
 
     def extra_repr(self) -> str:
         c = self.cfg
