@@ -92,6 +92,9 @@ def test_signed_inputs_are_uniform_on_minus_one_to_one():
         assert (active < 0).float().mean().item() == pytest.approx(0.5, abs=0.01)
         assert active.abs().mean().item() == pytest.approx(0.5, abs=0.01)
         assert active.abs().max().item() <= 1.0
+    same = random_signs(torch.rand(1, 1000, 4).expand(3, -1, -1), g, shared=True)
+    assert torch.equal(same[0], same[1]) and torch.equal(same[0], same[2]), "shared: one draw"
+    assert (same < 0).any()
 
 
 @pytest.mark.parametrize(("n", "m"), [(6, 4), (12, 8)], ids=["plain-loops", "blocked-loops"])

@@ -100,8 +100,15 @@ def sparse_from_uniform(
     return x
 
 
-def random_signs(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+def random_signs(
+    x: torch.Tensor, generator: torch.Generator | None = None, *, shared: bool = False
+) -> torch.Tensor:
     """``x`` with each entry's sign flipped with probability 1/2: Uniform[0, 1] values become
-    Uniform[-1, 1] (the signed inputs of §9). Shape and dtype unchanged."""
-    flip = torch.rand(x.shape, generator=generator, device=x.device, dtype=x.dtype) < 0.5
+    Uniform[-1, 1] (the signed inputs of §9). Shape and dtype unchanged.
+
+    ``shared``: one draw per ``(batch, feature)`` entry, the same for every instance of
+    ``x: (instances, batch, features)`` (common random numbers, as in evaluation).
+    """
+    shape = (1, *x.shape[1:]) if shared else x.shape
+    flip = torch.rand(shape, generator=generator, device=x.device, dtype=x.dtype) < 0.5
     return torch.where(flip, -x, x)

@@ -20,7 +20,7 @@ import torch
 
 from .config import Config, decaying_importance
 from .metrics import monosemanticity
-from .models import HIDDEN_ACTIVATIONS, ToyModel
+from .models import ToyModel
 from .train import BestOf, train_best_of
 
 __all__ = [
@@ -138,13 +138,10 @@ def train_privileged(
 ) -> BestOf:
     """Train the §8 models (one per density, ``restarts`` each, lowest loss kept).
 
-    ``hidden_activation="linear"`` trains the same sizes without the hidden ReLU, for comparison.
+    ``hidden_activation="linear"`` trains the same sizes without the hidden ReLU, for comparison
+    (:class:`~toy_lib.ToyModel` checks the value).
     ``train_kwargs`` go to :func:`toy_lib.train` (paper defaults otherwise).
     """
-    if hidden_activation not in HIDDEN_ACTIVATIONS:
-        raise ValueError(
-            f"hidden_activation={hidden_activation!r} is not allowed: choose one of {HIDDEN_ACTIVATIONS}"
-        )
     cfg = privileged_config(densities, n_features=n_features, n_hidden=n_hidden, decay=decay)
     make = partial(ToyModel, hidden_activation=hidden_activation)
     return train_best_of(cfg, restarts, seed=seed, make_model=make, **train_kwargs)

@@ -461,7 +461,7 @@ def evaluate_loss(
         v = torch.rand(shape, generator=g, device=model.device)
         x = sparse_from_uniform(u, model.feature_probability, model.cfg.feature_sets, v)
         if model.signed_inputs:  # the same signs for every instance, like the values
-            x = torch.where(torch.rand(shape, generator=g, device=model.device) < 0.5, -x, x)
+            x = random_signs(x, g, shared=True)
         total += model.loss(x) * x.shape[1]
     return (total / n_samples).cpu()
 

@@ -21,11 +21,12 @@ import torch
 from IPython.display import Image, display
 
 from .attacks import ATTACKS, attack_budget, no_superposition_model, vulnerability
+from .computation import neuron_order, train_abs, two_neuron_features
 from .config import Config, decaying_importance
 from .data import generate_batch
 from .dynamics import Dynamics, analyze, log_snapshot_steps, planar_levels, train_with_snapshots
 from .geometry import summarize_factors, tegum_factors
-from .metrics import dimensions_per_feature, represented
+from .metrics import dimensions_per_feature, find_motifs, represented
 from .models import ToyModel
 from .nonuniform import PerturbationSweep, set_geometry
 from .plots import (
@@ -33,6 +34,7 @@ from .plots import (
     add_phase_legend,
     figure_png,
     geometry_snapshot,
+    plot_abs_weights,
     plot_feature_sets,
     plot_features_2d,
     plot_gram,
@@ -902,10 +904,6 @@ def computation_explorer(
 
     The density slider has the CSS class ``toy-sparsity``.
     """
-    from .computation import neuron_order, train_abs, two_neuron_features
-    from .metrics import find_motifs
-    from .plots import plot_abs_weights
-
     style = {"description_width": "110px"}
     common = {"continuous_update": False, "style": style, "layout": widgets.Layout(width="420px")}
     options = sorted(set(COMPUTATION_DENSITIES) | {float(density)}, reverse=True)
