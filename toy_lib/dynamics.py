@@ -129,15 +129,7 @@ def train_with_snapshots(
     ``seed`` seeds both the initial weights and the data. ``train_kwargs`` go to :func:`train`
     (e.g. ``lr``). Returns the :class:`History`; its last snapshot is the trained model.
     """
-    if not (isinstance(init_scale, int | float) and not isinstance(init_scale, bool)) or not (
-        0 < init_scale <= 10 and math.isfinite(init_scale)
-    ):
-        raise ValueError(
-            f"init_scale={init_scale!r} is not allowed: it must be a number in (0, 10]"
-        )
-    model = ToyModel(cfg, output=output, seed=seed)
-    with torch.no_grad():
-        model.W.mul_(init_scale)
+    model = ToyModel(cfg, output=output, seed=seed, init_scale=init_scale)
     return train(
         model,
         steps=steps,
