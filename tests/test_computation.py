@@ -64,6 +64,13 @@ def test_gains_and_two_neuron_report():
     rep = C.two_neuron_features(dense)
     assert rep.two_neuron.tolist() == [[True, True, False]]
     assert rep.n_computed.tolist() == [2] and rep.n_shared_neurons.tolist() == [0]
+    assert rep.n_relus.tolist() == [4] and rep.n_half.tolist() == [0]
+    assert rep.n_any_sign.tolist() == [2] and torch.equal(rep.signs.all(-1), rep.computed)
+    assert rep.counts == {
+        "features computed (both signs)": [2],
+        "features with at least one sign": [2],
+        "ReLUs computed (signs)": [4],
+    }
     motif = C.two_neuron_features(_model(MOTIF_W1, MOTIF_W2T))
     assert motif.n_computed.tolist() == [2]  # both features computed exactly...
     assert motif.n_two_neuron.tolist() == [0]  # ...but neuron 0 is shared

@@ -183,22 +183,48 @@ def feature_neurons(W1: torch.Tensor, W2: torch.Tensor, min_gain: float = 0.5) -
 
 @dataclass
 class TwoNeuronReport:
-    """How the computed features of every instance use their neurons (each ``(instances,)``
-    unless said otherwise).
+    """What every instance computes and how its computed features use their neurons (each
+    ``(instances,)`` unless said otherwise).
 
     Attributes:
-        computed: ``(instances, features)`` boolean, see :func:`computed`.
+        signs: ``(instances, features, 2)`` boolean, see :func:`computed_signs`.
+        computed: ``(instances, features)`` boolean, both signs (:func:`computed`).
         two_neuron: ``(instances, features)`` boolean: served by exactly two neurons, one per sign,
             and each of them serves no other feature.
         n_computed, n_two_neuron: counts per instance.
         n_shared_neurons: neurons that serve two or more features (polysemantic neurons).
     """
 
+    signs: torch.Tensor
     computed: torch.Tensor
     two_neuron: torch.Tensor
     n_computed: torch.Tensor
     n_two_neuron: torch.Tensor
     n_shared_neurons: torch.Tensor
+
+    @property
+    def n_relus(self) -> torch.Tensor:
+        """ReLU functions computed (signs), per instance."""
+        return self.signs.sum((1, 2))
+
+    @property
+    def n_half(self) -> torch.Tensor:
+        """Features with exactly one sign computed, per instance."""
+        return (self.signs.sum(-1) == 1).sum(-1)
+
+    @property
+    def n_any_sign(self) -> torch.Tensor:
+        """Features with at least one sign computed, per instance."""
+        return self.signs.any(-1).sum(-1)
+
+    @property
+    def counts(self) -> dict[str, list[int]]:
+        """The three counts per instance, labelled for :func:`toy_lib.plots.computed_counts_figure`."""
+        return {
+            "features computed (both signs)": self.n_computed.tolist(),
+            "features with at least one sign": self.n_any_sign.tolist(),
+            "ReLUs computed (signs)": self.n_relus.tolist(),
+        }
 
 
 def two_neuron_features(
@@ -214,8 +240,10 @@ def two_neuron_features(
     pos = (dedicated & (side > 0)).sum(-2)
     neg = (dedicated & (side < 0)).sum(-2)
     two = (serve.sum(-2) == 2) & (pos == 1) & (neg == 1)
-    comp = computed(model, threshold)
+    signs = computed_signs(model, threshold)
+    comp = signs.all(-1)
     return TwoNeuronReport(
+        signs=signs,
         computed=comp,
         two_neuron=two & comp,
         n_computed=comp.sum(-1),
