@@ -31,6 +31,7 @@ from functools import partial
 import torch
 
 from .config import Config, decaying_importance
+from .metrics import neuron_gains
 from .models import AbsModel
 from .train import BestOf, evaluate_loss, train_best_of
 
@@ -162,18 +163,6 @@ def computed(
     interference it suffers when several features are active together.
     """
     return computed_signs(model, threshold, values).all(-1)
-
-
-def neuron_gains(W1: torch.Tensor, W2: torch.Tensor) -> torch.Tensor:
-    """``|W1[k, i]| · W2[i, k]``: ``(..., hidden, features)``, the slope neuron k adds to ``y_i``
-    when only ``x_i`` is active with the sign ``sign(W1[k, i])`` that makes the neuron fire."""
-    W1, W2 = _weights(W1), _weights(W2)
-    if W1.shape != W2.transpose(-1, -2).shape:
-        raise ValueError(
-            f"W1 {tuple(W1.shape)} and W2 {tuple(W2.shape)} do not match: "
-            "W1 must be (..., hidden, features) and W2 (..., features, hidden)"
-        )
-    return W1.abs() * W2.transpose(-1, -2)
 
 
 def feature_neurons(W1: torch.Tensor, W2: torch.Tensor, min_gain: float = 0.5) -> torch.Tensor:

@@ -222,7 +222,23 @@ def monosemanticity(W: torch.Tensor) -> torch.Tensor:
 
 # Section 9: computation in superposition
 
-__all__ += ["Motif", "asymmetric_motifs", "find_motifs"]
+__all__ += ["Motif", "asymmetric_motifs", "find_motifs", "neuron_gains"]
+
+
+def neuron_gains(W1: torch.Tensor, W2: torch.Tensor) -> torch.Tensor:
+    """``|W1[k, i]| · W2[i, k]``: ``(..., hidden, features)``, the slope neuron k adds to ``y_i``
+    when only ``x_i`` is active with the sign ``sign(W1[k, i])`` that makes the neuron fire.
+
+    Shapes as in :class:`toy_lib.AbsModel`: ``W1 (..., hidden, features)``, ``W2 (..., features,
+    hidden)``.
+    """
+    W1, W2 = _as_weights(W1), _as_weights(W2)
+    if W1.shape != W2.transpose(-1, -2).shape:
+        raise ValueError(
+            f"W1 {tuple(W1.shape)} and W2 {tuple(W2.shape)} do not match: "
+            "W1 must be (..., hidden, features) and W2 (..., features, hidden)"
+        )
+    return W1.abs() * W2.transpose(-1, -2)
 
 
 class Motif(NamedTuple):
@@ -244,26 +260,30 @@ class Motif(NamedTuple):
     leak: float
 
 
-def _motif_parts(
+def _abs_weights(
     W1: torch.Tensor, W2: torch.Tensor, b: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Gains ``(..., hidden, features)``; and for the strong feature ``a`` active alone at
-    ``sign(W1[k, a])``: neuron activations ``H (..., hidden k, features a, hidden j)`` and output
-    pre-activations ``Z (..., hidden k, features a, features b)``."""
-    W1 = torch.as_tensor(W1).detach().float()
-    W2 = torch.as_tensor(W2).detach().float()
-    b = torch.as_tensor(b).detach().float()
-    if W1.dim() < 2 or W1.shape != W2.transpose(-1, -2).shape or b.shape != W2.shape[:-1]:
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Float copies of an absolute-value model's weights, with their shapes checked."""
+    W1, W2, b = _as_weights(W1), _as_weights(W2), torch.as_tensor(b).detach().float()
+    if W1.shape != W2.transpose(-1, -2).shape or b.shape != W2.shape[:-1]:
         raise ValueError(
             f"W1 {tuple(W1.shape)}, W2 {tuple(W2.shape)}, b {tuple(b.shape)} do not match: they must "
             "be (..., hidden, features), (..., features, hidden) and (..., features)"
         )
-    gain = W1.abs() * W2.transpose(-1, -2)
-    s = torch.sign(W1)  # (..., k, a): the sign of x_a that makes neuron k fire
+    return W1, W2, b
+
+
+def _strong_alone(
+    W1: torch.Tensor, W2: torch.Tensor, b: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """For feature ``a`` active alone at ``sign(W1[k, a])`` (the sign that fires neuron k): neuron
+    activations ``H (..., hidden k, features a, hidden j)`` and output pre-activations
+    ``Z (..., hidden k, features a, features c)``."""
+    s = torch.sign(W1)  # (..., k, a)
     # H[k, a, j] = ReLU(W1[j, a] * s[k, a])
     H = torch.relu(s.unsqueeze(-1) * W1.transpose(-1, -2).unsqueeze(-3))
     Z = H @ W2.transpose(-1, -2).unsqueeze(-3) + b.unsqueeze(-2).unsqueeze(-2)
-    return gain, s, H, Z
+    return H, Z
 
 
 def asymmetric_motifs(
@@ -308,10 +328,9 @@ def asymmetric_motifs(
         raise ValueError(f"gain_range={gain_range!r} is not allowed: it needs 0 < low <= high")
     if not min_ratio >= 1:
         raise ValueError(f"min_ratio={min_ratio!r} is not allowed: it must be >= 1")
-    gain, _, H, Z = _motif_parts(W1, W2, b)
-    W1 = torch.as_tensor(W1).detach().float()
-    W2 = torch.as_tensor(W2).detach().float()
-    b = torch.as_tensor(b).detach().float()
+    W1, W2, b = _abs_weights(W1, W2, b)
+    gain = neuron_gains(W1, W2)
+    H, Z = _strong_alone(W1, W2, b)
     ok_gain = (gain >= lo) & (gain <= hi)  # (..., k, features)
     both = ok_gain.unsqueeze(-1) & ok_gain.unsqueeze(-2)  # (..., k, a, c)
     A1 = W1.abs()
@@ -339,13 +358,11 @@ def find_motifs(W1: torch.Tensor, W2: torch.Tensor, b: torch.Tensor, **criteria:
     One model (``W1 (hidden, features)``...) gives a list of motifs; a batch ``(instances, ...)``
     gives one list per instance. ``criteria`` go to :func:`asymmetric_motifs`.
     """
-    W1 = torch.as_tensor(W1).detach().float()
-    W2 = torch.as_tensor(W2).detach().float()
-    b = torch.as_tensor(b).detach().float()
+    W1, W2, b = _abs_weights(W1, W2, b)
     if W1.dim() > 2:
         return [find_motifs(W1[i], W2[i], b[i], **criteria) for i in range(W1.shape[0])]
     hits = asymmetric_motifs(W1, W2, b, **criteria)
-    _, _, H, Z = _motif_parts(W1, W2, b)
+    H, Z = _strong_alone(W1, W2, b)
     found = []
     for k, a, c in hits.nonzero().tolist():
         inhibitors = tuple(
