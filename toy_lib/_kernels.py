@@ -94,6 +94,23 @@ def _fill_tile(X, prob, inv_p, lower, group, fresh, signed, key1, key2, batch_si
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
+def _relu_rows(H, width):  # noqa: ANN001, ANN202
+    """``H[:, :width] = ReLU(H[:, :width])`` in place (the hidden ReLU of §8 and §9)."""
+    for k in range(H.shape[0]):
+        for t in range(width):
+            H[k, t] = max(H[k, t], np.float32(0.0))
+
+
+@nb.njit(fastmath=_FASTMATH, inline="always")
+def _through_active(G, H, width):  # noqa: ANN001, ANN202
+    """Zero ``dL/dh`` in ``G`` wherever the hidden ReLU was off (``H <= 0``): the gradient flows
+    back only through active hidden units."""
+    for k in range(G.shape[0]):
+        for t in range(width):
+            G[k, t] = G[k, t] if H[k, t] > 0 else np.float32(0.0)
+
+
+@nb.njit(fastmath=_FASTMATH, inline="always")
 def _output_grad(D, X, i, width, relu, c):  # noqa: ANN001, ANN202
     """Overwrite row ``i`` of ``Z`` (in ``D``) with ``dL/dZ`` (``c`` = scale × importance);
     return the row's summed squared error and summed gradient (the bias gradient)."""
@@ -130,9 +147,7 @@ def _tile_grad(W, V, tied, b, imp, X, width, relu, hidden_relu, scale, H, D, G, 
             for t in range(width):
                 H[k, t] += w * X[j, t]
     if hidden_relu:
-        for k in range(m):
-            for t in range(width):
-                H[k, t] = max(H[k, t], np.float32(0.0))
+        _relu_rows(H, width)
     loss = 0.0
     for i in range(n):  # Z = Wᵀ H + b, then D = dL/dZ written over it
         for t in range(width):
@@ -148,10 +163,8 @@ def _tile_grad(W, V, tied, b, imp, X, width, relu, hidden_relu, scale, H, D, G, 
             w = V[k, i]
             for t in range(width):
                 G[k, t] += w * D[i, t]
-    if hidden_relu:  # dL/dh flows back only through active hidden units
-        for k in range(m):
-            for t in range(width):
-                G[k, t] = G[k, t] if H[k, t] > 0 else np.float32(0.0)
+    if hidden_relu:
+        _through_active(G, H, width)
     if tied:
         for i in range(n):  # gW = H Dᵀ + G Xᵀ
             for k in range(m):
@@ -208,9 +221,7 @@ def _tile_grad_blocked(W, V, tied, b, imp, X, width, relu, hidden_relu, scale, H
         for j in range(0, n, 4):
             _two_rows_from_four(W, k, j, X, H, width)
     if hidden_relu:
-        for k in range(m):
-            for t in range(width):
-                H[k, t] = max(H[k, t], f0)
+        _relu_rows(H, width)
     for k in range(m):
         for t in range(width):
             G[k, t] = f0
@@ -234,9 +245,7 @@ def _tile_grad_blocked(W, V, tied, b, imp, X, width, relu, hidden_relu, scale, H
         for k in range(0, m, 2):  # G += V[:, i0:i0+4] D[i0:i0+4]
             _two_rows_from_four(V, k, i0, D, G, width)
     if hidden_relu:
-        for k in range(m):
-            for t in range(width):
-                G[k, t] = G[k, t] if H[k, t] > 0 else f0
+        _through_active(G, H, width)
     if tied:  # gW = H Dᵀ + G Xᵀ, a 4 x 2 block of gW per pass
         for k in range(0, m, 4):
             for i in range(0, n, 2):
