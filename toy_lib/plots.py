@@ -1548,10 +1548,10 @@ def plot_abs_weights(
     top.set_ylabel("neuron (sorted)\nin: W₁", fontsize=8)
     bottom.set_ylabel("neuron (sorted)\nout: W₂ᵀ", fontsize=8)
     bottom.set_xlabel("feature (0 = most important)", fontsize=8)
+    rows = [int(np.nonzero(idx == k)[0][0]) for k in mark]
     for ax in (top, bottom):
         ax.set_yticks([])
         ax.tick_params(labelsize=7)
-        rows = [int(np.nonzero(idx == k)[0][0]) for k in mark]
         for r in rows:
             ax.annotate("▶", (-0.5, r), xytext=(-6, 0), textcoords="offset points",
                         ha="right", va="center", fontsize=7, color="C1", annotation_clip=False)  # fmt: skip
