@@ -21,42 +21,32 @@ What is here:
 from __future__ import annotations
 
 import itertools
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from .config import Config
-from .models import ToyModel
-from .train import BestOf, train_best_of
+from ..config import Config
+from ..models import ToyModel
 
 __all__ = [
+    "DTYPE",
     "PhaseProblem",
-    "TWO_IN_ONE",
     "THREE_IN_TWO",
     "TRIPLE_POINT",
-    "dropped_feature_loss",
+    "TWO_IN_ONE",
     "antipodal_pair_loss",
     "candidate_losses",
-    "superposition_boundary",
+    "dropped_feature_loss",
     "expected_loss",
     "expected_model_loss",
     "minimise_expected_loss",
     "optimised_candidates",
-    "classify",
-    "paper_phase_diagram",
-    "optimised_phase_diagram",
-    "PhaseDiagram",
-    "train_best_of_exact",
-    "agreement_by_restarts",
-    "agreement_report",
-    "joint_superposition_weights",
-    "boundary_cells",
+    "superposition_boundary",
 ]
 
-_DTYPE = torch.float64
+DTYPE = torch.float64
 
 
 @dataclass(frozen=True)
@@ -82,8 +72,8 @@ class PhaseProblem:
 
     def importance(self, r: torch.Tensor) -> torch.Tensor:
         """Importances ``[1, ..., 1, r]``: ``r (...)`` → ``(..., n_features)``."""
-        r = torch.as_tensor(r, dtype=_DTYPE)
-        ones = torch.ones(*r.shape, self.n_features - 1, dtype=_DTYPE)
+        r = torch.as_tensor(r, dtype=DTYPE)
+        ones = torch.ones(*r.shape, self.n_features - 1, dtype=DTYPE)
         return torch.cat([ones, r.unsqueeze(-1)], -1)
 
     def config(self, r: torch.Tensor, p: torch.Tensor) -> Config:
@@ -100,7 +90,7 @@ class PhaseProblem:
     def candidate_model(self, r: float, p: float) -> ToyModel:
         """A ReLU-output :class:`~toy_lib.ToyModel` holding the candidates, one per instance, at
         relative importance ``r`` and density ``p`` (e.g. to estimate their loss by sampling)."""
-        W, b = self.candidate_weights(torch.tensor(float(p), dtype=_DTYPE))
+        W, b = self.candidate_weights(torch.tensor(float(p), dtype=DTYPE))
         cfg = Config(
             n_features=self.n_features,
             n_hidden=self.n_hidden,
@@ -117,9 +107,9 @@ class PhaseProblem:
     def candidate_weights(self, p: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The candidates' weights at density ``p (...)``: ``W (candidates, ..., m, n)`` and
         ``b (candidates, ..., n)``, with a dropped feature's bias at its mean ``p / 2``."""
-        p = torch.as_tensor(p, dtype=_DTYPE)
-        W = torch.tensor([w for _, w in self.candidates], dtype=_DTYPE)  # (C, m, n)
-        dropped = (W.norm(dim=1) == 0).to(_DTYPE)  # (C, n)
+        p = torch.as_tensor(p, dtype=DTYPE)
+        W = torch.tensor([w for _, w in self.candidates], dtype=DTYPE)  # (C, m, n)
+        dropped = (W.norm(dim=1) == 0).to(DTYPE)  # (C, n)
         W = W.reshape(len(W), *([1] * p.dim()), *W.shape[1:]).expand(-1, *p.shape, -1, -1)
         b = dropped.reshape(len(dropped), *([1] * p.dim()), -1) * (p / 2).unsqueeze(-1)
         return W.clone(), b
@@ -164,8 +154,8 @@ TRIPLE_POINT = (1.0, 4.0 / 7.0)
 
 
 def _grid(r: torch.Tensor, p: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    r = torch.as_tensor(r, dtype=_DTYPE)
-    p = torch.as_tensor(p, dtype=_DTYPE)
+    r = torch.as_tensor(r, dtype=DTYPE)
+    p = torch.as_tensor(p, dtype=DTYPE)
     if r.dim() != 1 or p.dim() != 1:
         raise ValueError(
             f"r and p must be 1-D grids; got shapes {tuple(r.shape)} and {tuple(p.shape)}"
@@ -177,18 +167,14 @@ def _grid(r: torch.Tensor, p: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]
     return torch.meshgrid(r, p, indexing="ij")
 
 
-# ---------------------------------------------------------------------------------------------
-# Closed forms
-
-
 def dropped_feature_loss(importance: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
     """Loss of a feature the model ignores, its bias predicting the mean ``p / 2``: ``I (p/3 − p²/4)``.
 
     That is ``I · Var(x)`` with ``E[x] = p/2`` and ``E[x²] = p/3`` (``x`` is 0, or ``Uniform[0, 1]``
     with probability ``p``). Broadcasts.
     """
-    p = torch.as_tensor(p, dtype=_DTYPE)
-    return torch.as_tensor(importance, dtype=_DTYPE) * (p / 3 - p**2 / 4)
+    p = torch.as_tensor(p, dtype=DTYPE)
+    return torch.as_tensor(importance, dtype=DTYPE) * (p / 3 - p**2 / 4)
 
 
 def antipodal_pair_loss(
@@ -200,10 +186,8 @@ def antipodal_pair_loss(
     ``ReLU(x_1 − x_2)``, an error of ``min(x_1, x_2)``, and ``E[min²] = 1/6``. So
     ``(I_1 + I_2) p² / 6``. Broadcasts.
     """
-    p = torch.as_tensor(p, dtype=_DTYPE)
-    total = torch.as_tensor(importance_1, dtype=_DTYPE) + torch.as_tensor(
-        importance_2, dtype=_DTYPE
-    )
+    p = torch.as_tensor(p, dtype=DTYPE)
+    total = torch.as_tensor(importance_1, dtype=DTYPE) + torch.as_tensor(importance_2, dtype=DTYPE)
     return total * p**2 / 6
 
 
@@ -227,7 +211,7 @@ def candidate_losses(problem: PhaseProblem, r: torch.Tensor, p: torch.Tensor) ->
     imp = problem.importance(rr)  # (R, P, n)
     out = []
     for _, w in problem.candidates:
-        W = torch.tensor(w, dtype=_DTYPE)
+        W = torch.tensor(w, dtype=DTYPE)
         loss = torch.zeros_like(pp)
         for i in torch.nonzero(W.norm(dim=0) == 0).flatten().tolist():
             loss = loss + dropped_feature_loss(imp[..., i], pp)
@@ -243,17 +227,14 @@ def superposition_boundary(r: torch.Tensor) -> torch.Tensor:
     ``4r / (2 + 5r)`` for ``r ≤ 1`` (against dropping the extra feature) and ``4 / (5 + 2r)`` for
     ``r ≥ 1`` (against dropping the first); both give ``4/7`` at the triple point ``r = 1``.
     """
-    r = torch.as_tensor(r, dtype=_DTYPE)
+    r = torch.as_tensor(r, dtype=DTYPE)
     if (r <= 0).any():
         raise ValueError(f"r={r.tolist()!r} is not allowed: relative importance must be > 0")
     return torch.where(r <= 1, 4 * r / (2 + 5 * r), 4 / (5 + 2 * r))
 
 
-# ---------------------------------------------------------------------------------------------
-# Exact expectation
-
 # 3-point Gauss-Legendre on [0, 1]: exact for polynomials of degree <= 5.
-_GL_NODES, _GL_WEIGHTS = (torch.tensor(a, dtype=_DTYPE) for a in np.polynomial.legendre.leggauss(3))
+_GL_NODES, _GL_WEIGHTS = (torch.tensor(a, dtype=DTYPE) for a in np.polynomial.legendre.leggauss(3))
 _GL_NODES, _GL_WEIGHTS = (_GL_NODES + 1) / 2, _GL_WEIGHTS / 2
 _MAX_FEATURES = 4
 
@@ -279,7 +260,7 @@ def _box_integral(
             return integrand(u0, c)
         s = slopes[..., k : k + 1].unsqueeze(-1)  # (..., 1, 1)
         rest = slopes[..., k + 1 :]
-        corners = torch.tensor(list(itertools.product((0.0, 1.0), repeat=d - k - 1)), dtype=_DTYPE)
+        corners = torch.tensor(list(itertools.product((0.0, 1.0), repeat=d - k - 1)), dtype=DTYPE)
         corner_t = (
             (rest.unsqueeze(-2) * corners).sum(-1)
             if d - k - 1
@@ -325,7 +306,7 @@ def expected_loss(
     The expectation is a sum over which features are active (probability ``Π p_j Π (1 − p_j)``) of
     an integral over the unit cube of the active values, done exactly by :func:`_box_integral`.
     """
-    W = torch.as_tensor(W, dtype=_DTYPE)
+    W = torch.as_tensor(W, dtype=DTYPE)
     if W.dim() != 3:
         raise ValueError(f"W has shape {tuple(W.shape)}: it must be (instances, hidden, features)")
     n = W.shape[-1]
@@ -335,9 +316,9 @@ def expected_loss(
             f"integrals and is implemented for n <= {_MAX_FEATURES}"
         )
     shape = (W.shape[0], n)
-    b = torch.as_tensor(b, dtype=_DTYPE).expand(shape)
-    imp = torch.as_tensor(importance, dtype=_DTYPE).expand(shape)
-    prob = torch.as_tensor(probability, dtype=_DTYPE).expand(shape)
+    b = torch.as_tensor(b, dtype=DTYPE).expand(shape)
+    imp = torch.as_tensor(importance, dtype=DTYPE).expand(shape)
+    prob = torch.as_tensor(probability, dtype=DTYPE).expand(shape)
     G = W.transpose(-1, -2) @ W
     # Group the terms by integral (dimension, integrand) so each group is one batched call.
     groups: dict[tuple[int, bool], list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]] = {}
@@ -350,7 +331,7 @@ def expected_loss(
             groups.setdefault((len(cols), active[i]), []).append(
                 (imp[:, i] * weight, G[:, i, cols], b[:, i])
             )
-    total = torch.zeros(W.shape[0], dtype=_DTYPE)
+    total = torch.zeros(W.shape[0], dtype=DTYPE)
     for (d, own), terms in groups.items():
         coef, slopes, offset = (torch.stack(t) for t in zip(*terms, strict=True))
         if d == 0:
@@ -382,8 +363,8 @@ def _newton(
     every row's gradient is negligible.
     """
     rows, k = x.shape
-    eye = torch.eye(k, dtype=_DTYPE)
-    damping = torch.full((rows,), 1e-3, dtype=_DTYPE)
+    eye = torch.eye(k, dtype=DTYPE)
+    damping = torch.full((rows,), 1e-3, dtype=DTYPE)
     x = x.detach().clone()
     for _ in range(steps):
         xg = x.clone().requires_grad_(True)
@@ -419,11 +400,11 @@ def minimise_expected_loss(
     Shapes as :func:`expected_loss`. Returns the local minimum's ``W``, ``b`` and loss
     ``(instances,)``. Finds the best solution near the start, not a global optimum.
     """
-    W = torch.as_tensor(W, dtype=_DTYPE)
+    W = torch.as_tensor(W, dtype=DTYPE)
     n_inst, m, n = W.shape
     shape = (n_inst, n)
-    imp = torch.as_tensor(importance, dtype=_DTYPE).expand(shape)
-    prob = torch.as_tensor(probability, dtype=_DTYPE).expand(shape)
+    imp = torch.as_tensor(importance, dtype=DTYPE).expand(shape)
+    prob = torch.as_tensor(probability, dtype=DTYPE).expand(shape)
 
     def loss_fn(x: torch.Tensor) -> torch.Tensor:
         reps = x.shape[0] // n_inst
@@ -434,7 +415,7 @@ def minimise_expected_loss(
             prob.repeat(reps, 1),
         )
 
-    x0 = torch.cat([W.reshape(n_inst, m * n), torch.as_tensor(b, dtype=_DTYPE).expand(shape)], 1)
+    x0 = torch.cat([W.reshape(n_inst, m * n), torch.as_tensor(b, dtype=DTYPE).expand(shape)], 1)
     x = _newton(loss_fn, x0, steps)
     W_opt, b_opt = x[:, : m * n].reshape(n_inst, m, n), x[:, m * n :]
     return W_opt, b_opt, loss_fn(x).detach()
@@ -451,10 +432,10 @@ def _best_pair(
     """The best antipodal pair found from :data:`_PAIR_STARTS` for two features of importances
     ``(U, 2)`` and density ``p (U,)``: weights ``(U, 2)`` (first positive) and biases ``(U, 2)``."""
     k, u = len(_PAIR_STARTS), len(p)
-    W0 = torch.tensor(_PAIR_STARTS, dtype=_DTYPE).repeat_interleave(u, 0).reshape(-1, 1, 2)
+    W0 = torch.tensor(_PAIR_STARTS, dtype=DTYPE).repeat_interleave(u, 0).reshape(-1, 1, 2)
     W, b, loss = minimise_expected_loss(
         W0,
-        torch.zeros(k * u, 2, dtype=_DTYPE),
+        torch.zeros(k * u, 2, dtype=DTYPE),
         importance.repeat(k, 1),
         p.reshape(-1, 1).repeat(k, 2),
         steps=steps,
@@ -480,7 +461,7 @@ def optimised_candidates(
     imp = problem.importance(rr)
     W, b = problem.candidate_weights(pp)
     for c, (_, w) in enumerate(problem.candidates):
-        template = torch.tensor(w, dtype=_DTYPE)
+        template = torch.tensor(w, dtype=DTYPE)
         for i, j in _pairs(template):
             row = int(template[:, i].abs().argmax())
             keys = torch.stack([imp[..., i], imp[..., j], pp], -1).reshape(-1, 3)
@@ -499,208 +480,3 @@ def optimised_candidates(
         pp.reshape(1, -1, 1).expand(n_cand, -1, n).reshape(-1, n),
     ).reshape(n_cand, *pp.shape)
     return W, b, loss
-
-
-# ---------------------------------------------------------------------------------------------
-# Classification and phase diagrams
-
-_ANTIPODAL, _ORTHOGONAL, _PARALLEL = -0.7, 0.35, 0.7
-
-
-def _signature(W: torch.Tensor, threshold: float) -> torch.Tensor:
-    """Rotation-invariant summary of ``W (..., m, n)``: ``(..., n, n)`` int.
-
-    Diagonal: 1 if the feature is represented (``||W_i|| > threshold``). Off-diagonal, for two
-    represented features: −1 antipodal (cos <= −0.7), 0 orthogonal (|cos| <= 0.35), 1 parallel
-    (cos >= 0.7), 2 anything else; 0 when either is not represented.
-    """
-    W = torch.as_tensor(W).detach().to(_DTYPE)
-    norms = W.norm(dim=-2)
-    rep = norms > threshold
-    unit = W / norms.clamp_min(1e-12).unsqueeze(-2)
-    cos = unit.transpose(-1, -2) @ unit
-    rel = torch.full_like(cos, 2.0)
-    rel = torch.where(cos <= _ANTIPODAL, -1.0, rel)
-    rel = torch.where(cos.abs() <= _ORTHOGONAL, 0.0, rel)
-    rel = torch.where(cos >= _PARALLEL, 1.0, rel)
-    both = rep.unsqueeze(-1) & rep.unsqueeze(-2)
-    rel = torch.where(both, rel, 0.0)
-    n = W.shape[-1]
-    eye = torch.eye(n, dtype=torch.bool)
-    return torch.where(eye, rep.unsqueeze(-1).to(_DTYPE).expand_as(rel), rel).round().long()
-
-
-def classify(W: torch.Tensor, problem: PhaseProblem, *, threshold: float = 0.5) -> torch.Tensor:
-    """Phase label of every model ``W (..., m, n)``: ``(...)`` long, an index into
-    ``problem.phases``, or −1 when it matches none of the candidates.
-
-    A model matches a candidate when the same features are represented (``||W_i|| > threshold``)
-    and every pair of represented features stands in the same relation (antipodal, orthogonal,
-    parallel) as in the candidate, whatever the rotation of the hidden space. E.g. for 2 → 1:
-    ``||W_2||`` small → not represented; ``||W_1||`` small → dedicated dimension; both represented
-    with ``W_1 · W_2 < 0`` → superposition.
-    """
-    W = torch.as_tensor(W)
-    if W.dim() < 2 or tuple(W.shape[-2:]) != (problem.n_hidden, problem.n_features):
-        raise ValueError(
-            f"W has shape {tuple(W.shape)}: {problem.name} needs (..., {problem.n_hidden}, "
-            f"{problem.n_features})"
-        )
-    table = problem.candidates + problem.variants
-    labels = torch.tensor([label for label, _ in table])
-    templates = _signature(torch.tensor([w for _, w in table], dtype=_DTYPE), threshold)
-    sig = _signature(W, threshold)
-    match = (sig.unsqueeze(-3) == templates).flatten(-2).all(-1)  # (..., templates)
-    first = match.to(torch.uint8).argmax(-1)
-    return torch.where(match.any(-1), labels[first], torch.full_like(first, -1))
-
-
-@dataclass
-class PhaseDiagram:
-    """A phase label per grid cell.
-
-    Attributes:
-        r: ``(R,)`` relative importance of the extra feature; p: ``(P,)`` density.
-        labels: ``(R, P)`` long, index into ``problem.phases`` (−1: none of the candidates).
-        losses: ``(candidates, R, P)`` loss of each candidate (closed form or optimised).
-        candidate_labels: ``(candidates, R, P)`` phase of each candidate's solution (an optimised
-            antipodal pair may have shrunk into another candidate's phase).
-        W, b: weights of the winning solution, ``(R, P, m, n)`` and ``(R, P, n)`` (optimised only).
-    """
-
-    problem: PhaseProblem
-    r: torch.Tensor
-    p: torch.Tensor
-    labels: torch.Tensor
-    losses: torch.Tensor
-    candidate_labels: torch.Tensor
-    W: torch.Tensor | None = None
-    b: torch.Tensor | None = None
-
-    @property
-    def loss_gap(self) -> torch.Tensor:
-        """``(R, P)`` relative loss gap between the best solution and the best one in a different
-        phase: small means two phases are nearly as good, so a trained model may land in either."""
-        best = self.losses.min(0).values
-        other = torch.where(self.candidate_labels != self.labels, self.losses, torch.inf)
-        return (other.min(0).values - best) / best
-
-
-def paper_phase_diagram(problem: PhaseProblem, r: torch.Tensor, p: torch.Tensor) -> PhaseDiagram:
-    """The paper's theoretical diagram: the candidate with the lowest closed-form loss per cell."""
-    losses = candidate_losses(problem, r, p)
-    phase_of = torch.tensor([label for label, _ in problem.candidates])
-    cand_labels = phase_of.reshape(-1, 1, 1).expand_as(losses)
-    return PhaseDiagram(
-        problem, torch.as_tensor(r), torch.as_tensor(p), phase_of[losses.argmin(0)], losses,
-        cand_labels,
-    )  # fmt: skip
-
-
-def optimised_phase_diagram(
-    problem: PhaseProblem, r: torch.Tensor, p: torch.Tensor, *, steps: int = 25
-) -> PhaseDiagram:
-    """The diagram of the best solution per cell among :func:`optimised_candidates`, classified by
-    :func:`classify` (an optimised pair may have shrunk into another candidate)."""
-    W, b, losses = optimised_candidates(problem, r, p, steps=steps)
-    best = losses.argmin(0)  # (R, P)
-    R, P = best.shape
-    rows, cols = torch.meshgrid(torch.arange(R), torch.arange(P), indexing="ij")
-    W_best, b_best = W[best, rows, cols], b[best, rows, cols]
-    return PhaseDiagram(
-        problem, torch.as_tensor(r), torch.as_tensor(p), classify(W_best, problem), losses,
-        classify(W, problem), W_best, b_best,
-    )  # fmt: skip
-
-
-def boundary_cells(labels: torch.Tensor) -> torch.Tensor:
-    """``(R, P)`` bool: cells of a diagram ``labels (R, P)`` with a differently labelled neighbour
-    (among the 8 around it)."""
-    padded = torch.nn.functional.pad(labels[None, None].double(), (1, 1, 1, 1), mode="replicate")[
-        0, 0
-    ]
-    R, P = labels.shape
-    out = torch.zeros(R, P, dtype=torch.bool)
-    for di, dj in itertools.product((0, 1, 2), repeat=2):
-        out |= padded[di : di + R, dj : dj + P] != labels
-    return out
-
-
-def train_best_of_exact(
-    cfg: Config, k: int = 8, *, seed: int = 0, **train_kwargs: object
-) -> BestOf:
-    """Train ``k`` restarts of every instance of a ReLU-output model and keep, per instance, the one
-    with the lowest exact :func:`expected_loss`.
-
-    As :func:`~toy_lib.train_best_of`, which compares restarts on a 100,000-sample estimate of the
-    loss: at density 0.01 two given features are active together in about 10 of those samples, too
-    few to resolve the small loss differences between candidate solutions. ``train_kwargs`` go to
-    :func:`~toy_lib.train`; the result's ``losses (instances, k)`` are exact.
-    """
-    return train_best_of(
-        cfg, k, output="relu", seed=seed, score=expected_model_loss, **train_kwargs
-    )
-
-
-def agreement_by_restarts(
-    result: BestOf, problem: PhaseProblem, reference: torch.Tensor, ks: Sequence[int]
-) -> list[float]:
-    """Share of grid cells whose phase matches ``reference (R, P)`` had only the first ``k``
-    restarts been trained, for each ``k`` in ``ks`` (choosing among them by ``result.losses``).
-
-    ``result`` holds one instance per grid cell, in :meth:`PhaseProblem.config` order.
-    """
-    n_cells, K = result.losses.shape
-    if reference.numel() != n_cells or max(ks) > K or min(ks) < 1:
-        raise ValueError(
-            f"reference has {reference.numel()} cells and ks={list(ks)!r}: need {n_cells} cells "
-            f"and every k in [1, {K}]"
-        )
-    labels = classify(result.all_restarts.W, problem).reshape(n_cells, K)
-    cells = torch.arange(n_cells)
-    return [
-        float(
-            (labels[cells, result.losses[:, :k].argmin(1)] == reference.reshape(-1)).float().mean()
-        )
-        for k in ks
-    ]
-
-
-def agreement_report(
-    empirical: torch.Tensor,
-    result: BestOf,
-    paper: PhaseDiagram,
-    optimised: PhaseDiagram,
-    ks: Sequence[int] = (1, 2, 4, 8),
-) -> str:
-    """A text report comparing a trained diagram ``empirical (R, P)`` with both theories.
-
-    The agreement (share of matching cells) with ``paper`` and ``optimised``; with ``optimised``
-    again had only the first ``k`` restarts of ``result`` been trained; and every cell where
-    ``empirical`` and ``optimised`` differ, with whether it touches a boundary of ``optimised``
-    and its :attr:`PhaseDiagram.loss_gap`.
-    """
-    problem, r, p = optimised.problem, optimised.r, optimised.p
-    shares = agreement_by_restarts(result, problem, optimised.labels, ks)
-    lines = [
-        f"agreement with the paper's theory: {(empirical == paper.labels).float().mean():.1%}",
-        f"agreement with the optimised theory: {(empirical == optimised.labels).float().mean():.1%}",
-        "with the optimised theory, keeping the best of the first k restarts: "
-        + ", ".join(f"k={k}: {s:.1%}" for k, s in zip(ks, shares, strict=True)),
-    ]
-    names = (*problem.phases, "none of the candidates")  # label -1 picks the last name
-    near = boundary_cells(optimised.labels)
-    for i, j in (empirical != optimised.labels).nonzero().tolist():
-        lines.append(
-            f"  r = {r[i]:5.3f}, p = {p[j]:5.3f}: trained {names[empirical[i, j]]!r}, theory "
-            f"{names[optimised.labels[i, j]]!r}, next to a boundary: {bool(near[i, j])}, "
-            f"loss gap {optimised.loss_gap[i, j]:.1%}"
-        )
-    return "\n".join(lines)
-
-
-def joint_superposition_weights(n: int = 1) -> torch.Tensor:
-    """The 3 → 2 solution the paper leaves out, ``W ⊥ [1, 1, 1]``: three unit features at 120°
-    (a triangle), ``(n, 2, 3)``; a starting point for :func:`minimise_expected_loss`."""
-    angles = torch.arange(3, dtype=_DTYPE) * 2 * math.pi / 3
-    return torch.stack([angles.cos(), angles.sin()]).expand(n, 2, 3).clone()

@@ -23,13 +23,17 @@ from fractions import Fraction
 
 import torch
 
-from .config import Config
-from .metrics import cosine_similarity, feature_dimensionality, feature_norms
+from ..config import Config
+from ..metrics import (
+    cosine_similarity,
+    feature_dimensionality,
+    feature_norms,
+)
 
 __all__ = [
     "Polytope",
-    "TegumFactor",
     "SWEEP_SIZES",
+    "TegumFactor",
     "UNIFORM_POLYTOPES",
     "clearest_examples",
     "cluster_counts",
@@ -44,7 +48,6 @@ __all__ = [
     "tegum_factors",
     "uniform_sweep",
 ]
-
 
 # (n_features, n_hidden) of the two versions of the experiment.
 SWEEP_SIZES = {"colab": (200, 20), "paper": (400, 30)}

@@ -32,22 +32,24 @@ from dataclasses import dataclass
 import torch
 from torch.func import functional_call
 
-from .config import Config
-from .models import ToyModel
+from ..config import Config
+from ..models import ToyModel
 
 __all__ = [
+    "ATTACKS",
+    "Attack",
     "AttackResult",
-    "example_loss",
+    "START_MODES",
+    "ascent_from_input",
     "attack_budget",
+    "attack_gain",
+    "example_loss",
     "feature_attack",
     "gradient_attack",
-    "random_attack",
     "no_superposition_model",
+    "one_instance",
+    "random_attack",
     "vulnerability",
-    "attack_gain",
-    "ascent_from_input",
-    "ATTACKS",
-    "START_MODES",
 ]
 
 START_MODES = ("random", "zero")
@@ -389,3 +391,24 @@ def vulnerability(
             "the budget must be > 0"
         )
     return attack(model, x, budget).loss_increase / base
+
+
+def one_instance(model: ToyModel, k: int) -> ToyModel:
+    """A copy of instance ``k`` of ``model`` as a model of its own (one instance)."""
+    cfg = model.cfg
+    one = ToyModel(
+        Config(
+            n_features=cfg.n_features,
+            n_hidden=cfg.n_hidden,
+            n_instances=1,
+            feature_probability=cfg.probability[k : k + 1],
+            importance=cfg.importances[k : k + 1],
+            correlated=cfg.correlated,
+            anticorrelated=cfg.anticorrelated,
+        ),
+        output=model.output,
+    )
+    with torch.no_grad():
+        one.W.copy_(model.W[k : k + 1])
+        one.b.copy_(model.b[k : k + 1])
+    return one

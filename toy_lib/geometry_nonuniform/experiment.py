@@ -18,17 +18,21 @@ with the same leading dimensions.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from .config import Config
-from .metrics import antipodal, cosine_similarity, feature_norms, represented
-from .train import train_best_of
+from ..config import Config
+from ..metrics import antipodal, cosine_similarity, feature_norms, represented
+from ..train import train_best_of
 
 __all__ = [
+    "CORRELATION_STRUCTURES",
+    "CorrelationResult",
+    "DENSITY_CHOICES",
     "PerturbationSweep",
     "angular_neighbours",
     "angular_share",
@@ -43,6 +47,7 @@ __all__ = [
     "rank_one_fraction",
     "set_cosines",
     "set_geometry",
+    "train_correlation_model",
     "vary_one_density",
 ]
 
@@ -411,3 +416,49 @@ def set_geometry(W: torch.Tensor, members: Sequence[int]) -> str:
     else:
         name = "mixed"
     return f"{name} (cos {float(cos.min()):+.2f} to {float(cos.max()):+.2f})"
+
+
+# Each structure: (n_features, n_hidden, correlated sets, anticorrelated sets).
+CORRELATION_STRUCTURES: dict[str, tuple[int, int, tuple, tuple]] = {
+    "2 correlated pairs (4 features, 2-D)": (4, 2, ((0, 1), (2, 3)), ()),
+    "2 anticorrelated pairs (4 features, 2-D)": (4, 2, (), ((0, 1), (2, 3))),
+    "correlated pair + anticorrelated pair (2-D)": (4, 2, ((0, 1),), ((2, 3),)),
+    "4 independent features (2-D)": (4, 2, (), ()),
+    "3 correlated pairs (6 features, 2-D)": (6, 2, ((0, 1), (2, 3), (4, 5)), ()),
+    "correlated triple (3 features, 2-D)": (3, 2, ((0, 1, 2),), ()),
+    "2 correlated triples (6 features, 3-D)": (6, 3, ((0, 1, 2), (3, 4, 5)), ()),
+}
+DENSITY_CHOICES = (0.003, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
+
+
+@dataclass
+class CorrelationResult:
+    """One retrain: the best restart's ``W (hidden, features)``, its sets, loss and time."""
+
+    W: torch.Tensor
+    correlated: tuple
+    anticorrelated: tuple
+    loss: float
+    seconds: float
+
+
+def train_correlation_model(
+    structure: str, density: float, seed: int = 0, restarts: int = 8
+) -> CorrelationResult:
+    """Train ``restarts`` copies of a :data:`CORRELATION_STRUCTURES` model, every feature at
+    ``density`` (for anticorrelated sets: each member's own density), and keep the lowest-loss one."""
+    if structure not in CORRELATION_STRUCTURES:
+        raise ValueError(
+            f"structure={structure!r} is not allowed: choose one of {list(CORRELATION_STRUCTURES)}"
+        )
+    n, m, corr, anti = CORRELATION_STRUCTURES[structure]
+    start = time.perf_counter()
+    cfg = Config(n, m, feature_probability=density, correlated=corr, anticorrelated=anti)
+    result = train_best_of(cfg, k=restarts, seed=seed, progress=False)
+    return CorrelationResult(
+        W=result.model.W[0].detach().clone(),
+        correlated=corr,
+        anticorrelated=anti,
+        loss=float(result.losses[0].min()),
+        seconds=time.perf_counter() - start,
+    )

@@ -18,18 +18,19 @@ from functools import partial
 
 import torch
 
-from .config import Config, decaying_importance
-from .metrics import monosemanticity
-from .models import ToyModel
-from .train import BestOf, train_best_of
+from ..config import Config, decaying_importance
+from ..metrics import monosemanticity
+from ..models import ToyModel
+from ..train import BestOf, train_best_of
 
 __all__ = [
     "DEAD",
     "DENSITIES",
     "MONOSEMANTIC",
     "NEURON_KINDS",
-    "POLYSEMANTIC",
     "NeuronCounts",
+    "POLYSEMANTIC",
+    "PRIVILEGED_DENSITIES",
     "classify_neurons",
     "count_neurons",
     "neuron_order",
@@ -145,3 +146,6 @@ def train_privileged(
     cfg = privileged_config(densities, n_features=n_features, n_hidden=n_hidden, decay=decay)
     make = partial(ToyModel, hidden_activation=hidden_activation)
     return train_best_of(cfg, restarts, seed=seed, make_model=make, **train_kwargs)
+
+
+PRIVILEGED_DENSITIES = (1.0, 0.75, 0.5, 0.35, 0.25, 0.15, 0.1, 0.06, 0.04, 0.02, 0.01)

@@ -37,15 +37,17 @@ from fractions import Fraction
 import numpy as np
 import torch
 
-from .config import Config
-from .geometry import Polytope
-from .metrics import angular_gaps, feature_dimensionality, feature_norms, represented
-from .models import ToyModel
-from .train import History, train
+from ..config import Config
+from ..geometry_uniform.experiment import Polytope
+from ..metrics import angular_gaps, feature_dimensionality, feature_norms, represented
+from ..models import ToyModel
+from ..train import History, train
 
 __all__ = [
-    "FASTER",
+    "DYNAMICS_DENSITIES",
     "Dynamics",
+    "FASTER",
+    "INIT_SCALES",
     "Jump",
     "analyze",
     "drop_windows",
@@ -57,6 +59,7 @@ __all__ = [
     "masked_dimensionality",
     "planar_levels",
     "smoothed_loss",
+    "train_dynamics",
     "train_with_snapshots",
 ]
 
@@ -437,3 +440,27 @@ def is_regular_polygon(
             gaps = angular_gaps(flat[i], threshold)
             out[i] = bool(((gaps - 360 / k).abs() <= tol_degrees).all())
     return out.reshape(W.shape[:-2])
+
+
+DYNAMICS_DENSITIES = (0.02, 0.03, 0.05, 0.1, 0.2)
+INIT_SCALES = (0.01, 0.03, 0.1, 0.3, 1.0)
+
+
+def train_dynamics(
+    density: float = 0.05,
+    init_scale: float = 0.1,
+    seed: int = 0,
+    *,
+    n_features: int = 6,
+    n_instances: int = 8,
+    steps: int = 10_000,
+) -> Dynamics:
+    """Notebook 06's run: ``n_instances`` models of ``n_features`` equally important features in
+    2 dimensions at feature density ``density``, started from ``init_scale`` times the Xavier
+    initial ``W`` and trained with log-spaced snapshots, then measured against
+    :func:`dynamics.planar_levels` (:func:`dynamics.analyze`)."""
+    cfg = Config(n_features, 2, n_instances, feature_probability=density, importance=1.0)
+    history = train_with_snapshots(
+        cfg, steps=steps, init_scale=init_scale, seed=seed, progress=False
+    )
+    return analyze(history, planar_levels(n_features))

@@ -1,0 +1,91 @@
+"""Section 7's live explorer: the models of a trained sparsity sweep, attacked live."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+import torch
+
+from ..data import generate_batch
+from ..explorer import live_explorer
+from ..figures import figure_png
+from ..metrics import dimensions_per_feature, represented
+from ..models import ToyModel
+from .experiment import (
+    ATTACKS,
+    attack_budget,
+    no_superposition_model,
+    one_instance,
+    vulnerability,
+)
+from .figures import robustness_snapshot
+
+__all__ = ["robustness_explorer"]
+
+
+def robustness_explorer(
+    model: ToyModel,
+    sparsity: Sequence[float],
+    *,
+    index: int | None = None,
+    fraction: float = 0.1,
+    n_examples: int = 4096,
+    seed: int = 0,
+) -> widgets.VBox:
+    """Attack the models of a trained sparsity sweep: a slider picks a model (instance ``k`` of
+    ``model`` was trained at ``sparsity[k]``; ``index`` is the one shown first, default the
+    sparsest), another the budget as a fraction of the mean norm of the nonzero inputs
+    (:func:`attacks.attack_budget`). Each change draws ``n_examples`` inputs, runs every attack in
+    :data:`attacks.ATTACKS` on that model and redraws its ``WᵀW`` beside each attack's vulnerability.
+
+    Nothing is retrained, so it responds in about a second. The sparsity slider has the CSS class
+    ``toy-sparsity``.
+    """
+    s = [float(v) for v in sparsity]
+    n = model.cfg.n_instances
+    if len(s) != n:
+        raise ValueError(
+            f"sparsity has {len(s)} values and the model {n} instances: give one sparsity per instance"
+        )
+    index = n - 1 if index is None else index
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < n:
+        raise ValueError(f"index={index!r} is not allowed: it must be an integer in [0, {n})")
+    style = {"description_width": "150px"}
+    common = {"continuous_update": False, "style": style, "layout": widgets.Layout(width="460px")}
+    s_slider = widgets.SelectionSlider(
+        options=[(f"{v:g}", k) for k, v in enumerate(s)],
+        value=index,
+        description="sparsity S",
+        **common,
+    )
+    s_slider.add_class("toy-sparsity")
+    f_slider = widgets.FloatSlider(
+        value=fraction, min=0.02, max=3.0, step=0.02, description="budget (× mean ‖x‖)", **common
+    )
+    W = model.W.detach()
+    inverse_dstar = 1.0 / dimensions_per_feature(W)
+    n_rep = represented(W).sum(-1)
+
+    def render() -> tuple[bytes, str]:
+        start = time.perf_counter()
+        k = s_slider.value
+        one = one_instance(model, k)
+        generator = torch.Generator().manual_seed(seed)
+        x = generate_batch(one.feature_probability, n_examples, generator=generator)
+        eps = attack_budget(x, f_slider.value)
+        reference = no_superposition_model(one.cfg, one.output)
+        values = {
+            name: float(vulnerability(one, x, eps, attack, reference))
+            for name, attack in ATTACKS.items()
+        }
+        title = f"S = {s[k]:g}: WᵀW, 1/D* = {float(inverse_dstar[k]):.2f}"
+        status = (
+            f"{int(n_rep[k])} of {W.shape[2]} features represented; budget ε = {float(eps):.3f} "
+            f"({f_slider.value:.2f} × the mean norm of the nonzero inputs); "
+            f"{n_examples} inputs attacked in {time.perf_counter() - start:.1f} s"
+        )
+        return figure_png(robustness_snapshot(W[k], values, title=title)), status
+
+    return live_explorer(widgets.VBox([s_slider, f_slider]), (s_slider, f_slider), render, "270px")

@@ -1,0 +1,80 @@
+"""Section 9's live explorer: retrain the absolute-value model at a chosen density and width."""
+
+from __future__ import annotations
+
+import time
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+
+from ..explorer import live_explorer
+from ..figures import figure_png
+from .experiment import (
+    COMPUTATION_DENSITIES,
+    find_motifs,
+    gain_order,
+    train_abs,
+    two_neuron_features,
+)
+from .figures import plot_abs_weights
+
+__all__ = ["computation_explorer"]
+
+
+def computation_explorer(
+    *,
+    density: float = 0.1,
+    n_features: int = 20,
+    n_hidden: int = 10,
+    seed: int = 0,
+    restarts: int = 4,
+    steps: int = 5000,
+) -> widgets.VBox:
+    """Sliders for the density, the number of neurons and the seed; each change retrains an
+    ``n_features → n_hidden`` absolute-value model (best of ``restarts`` by loss, ``steps`` steps)
+    and redraws its ``W₁`` and ``W₂ᵀ`` (neurons sorted by the feature they serve), marking the
+    neurons that host an asymmetric motif (:func:`toy_lib.metrics.asymmetric_motifs`).
+
+    The density slider has the CSS class ``toy-sparsity``.
+    """
+    style = {"description_width": "110px"}
+    common = {"continuous_update": False, "style": style, "layout": widgets.Layout(width="420px")}
+    options = sorted(set(COMPUTATION_DENSITIES) | {float(density)}, reverse=True)
+    d_slider = widgets.SelectionSlider(
+        options=[(f"{v:g}", v) for v in options], value=float(density), description="density",
+        **common,
+    )  # fmt: skip
+    m_slider = widgets.IntSlider(value=n_hidden, min=2, max=20, description="neurons", **common)
+    seed_slider = widgets.IntSlider(value=seed, min=0, max=20, description="seed", **common)
+    d_slider.add_class("toy-sparsity")
+
+    def render() -> tuple[bytes, str]:
+        start = time.perf_counter()
+        m = m_slider.value
+        run = train_abs(
+            d_slider.value, n_features=n_features, n_hidden=m, restarts=restarts,
+            seed=seed_slider.value, steps=steps, progress=False, eval_samples=16_384,
+        )  # fmt: skip
+        model = run.model
+        report = two_neuron_features(model)
+        motifs = find_motifs(model.W1, model.W2, model.b)[0]
+        order = gain_order(model.W1, model.W2)[0]
+        fig, axes = plt.subplots(2, 1, figsize=(6.4, 4.2), sharex=True, layout="constrained")
+        title = f"density {d_slider.value:g}: {n_features} features, {m} neurons"
+        plot_abs_weights(
+            model.W1[0], model.W2[0], axes=axes, order=order, title=title,
+            mark=sorted({mo.neuron for mo in motifs}),
+        )  # fmt: skip
+        pairs = ", ".join(f"{mo.strong}→{mo.weak} (neuron {mo.neuron})" for mo in motifs[:4])
+        status = (
+            f"{int(report.n_computed[0])} features computed (m/2 = {m / 2:g}), "
+            f"{int(report.n_two_neuron[0])} of them on two dedicated neurons; "
+            f"{len(motifs)} asymmetric motif(s){': ' + pairs if pairs else ''}"
+            f"{' …' if len(motifs) > 4 else ''} (▶ marks their neurons). Best of {restarts} "
+            f"restarts by loss ({float(run.losses.min()):.4f}), retrained in "
+            f"{time.perf_counter() - start:.1f} s"
+        )
+        return figure_png(fig), status
+
+    controls = widgets.VBox([d_slider, m_slider, seed_slider])
+    return live_explorer(controls, (d_slider, m_slider, seed_slider), render, "360px")

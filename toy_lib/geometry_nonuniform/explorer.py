@@ -1,0 +1,118 @@
+"""Section 5's non-uniform explorers: a pre-trained density sweep, and correlated feature sets."""
+
+from __future__ import annotations
+
+import math
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+
+from ..explorer import live_explorer
+from ..figures import figure_png, plot_gram
+from .experiment import (
+    CORRELATION_STRUCTURES,
+    DENSITY_CHOICES,
+    PerturbationSweep,
+    set_geometry,
+    train_correlation_model,
+)
+from .figures import plot_feature_sets, sweep_point_figure
+
+__all__ = ["correlation_explorer", "perturbation_explorer"]
+
+
+def perturbation_explorer(sweep: PerturbationSweep, *, relative: float = 1.0) -> widgets.VBox:
+    """Pick a point of a trained one-feature density sweep (:func:`nonuniform.perturbation_sweep`)
+    and one of its restarts by loss rank; redraws that solution's arrows and where its loss sits.
+
+    Nothing is retrained: the slider picks from the sweep, so it responds at once.
+    """
+    if not relative > 0:
+        raise ValueError(f"relative={relative!r} is not allowed: it must be a density ratio > 0")
+    rel = sweep.relative.tolist()
+    start = min(range(len(rel)), key=lambda i: abs(math.log(rel[i] / relative)))
+    style = {"description_width": "130px"}
+    common = {"continuous_update": False, "style": style, "layout": widgets.Layout(width="440px")}
+    point = widgets.SelectionSlider(
+        options=[(f"{r:.3g}", i) for i, r in enumerate(rel)],
+        value=start,
+        description="relative density",
+        **common,
+    )
+    k = sweep.W.shape[1]
+    rank = widgets.IntSlider(value=1, min=1, max=k, description="restart (by loss)", **common)
+
+    def render() -> tuple[bytes, str]:
+        i = point.value
+        j = int(sweep.losses[i].argsort()[rank.value - 1])
+        status = (
+            f"feature {sweep.feature} {rel[i]:.3g}× as dense as the others: restart "
+            f"{rank.value} of {k} by loss is {sweep.labels[i, j]} (loss {float(sweep.losses[i, j]):.5f}); "
+            f"the lowest-loss one is {sweep.best_labels[i]}"
+        )
+        return figure_png(sweep_point_figure(sweep, i, rank.value)), status
+
+    return live_explorer(widgets.VBox([point, rank]), (point, rank), render, "300px")
+
+
+def correlation_explorer(
+    *,
+    structure: str = "2 correlated pairs (4 features, 2-D)",
+    density: float = 0.05,
+    seed: int = 0,
+    restarts: int = 8,
+) -> widgets.VBox:
+    """Pick a correlation structure (:data:`CORRELATION_STRUCTURES`), a feature density and a seed;
+    each change retrains the small model (best of ``restarts`` by loss) and redraws its feature
+    directions coloured by set, with ``WᵀW``; the status line names each set's geometry."""
+    if density not in DENSITY_CHOICES:
+        raise ValueError(f"density={density!r} is not allowed: choose one of {DENSITY_CHOICES}")
+    style = {"description_width": "110px"}
+    layout = widgets.Layout(width="440px")
+    choice = widgets.Dropdown(
+        options=list(CORRELATION_STRUCTURES),
+        value=structure,
+        description="structure",
+        style=style,
+        layout=layout,
+    )
+    d_slider = widgets.SelectionSlider(
+        options=DENSITY_CHOICES,
+        value=density,
+        description="density 1 − S",
+        continuous_update=False,
+        style=style,
+        layout=layout,
+    )
+    seed_slider = widgets.IntSlider(
+        value=seed,
+        min=0,
+        max=20,
+        description="seed",
+        continuous_update=False,
+        style=style,
+        layout=layout,
+    )
+
+    def render() -> tuple[bytes, str]:
+        r = train_correlation_model(choice.value, d_slider.value, seed_slider.value, restarts)
+        sets = list(r.correlated) + list(r.anticorrelated)
+        fig = plt.figure(figsize=(7.0, 3.2), layout="constrained")
+        projection = "3d" if r.W.shape[0] == 3 else None
+        plot_feature_sets(
+            r.W, sets, ax=fig.add_subplot(1, 2, 1, projection=projection), title=choice.value
+        )
+        plot_gram(r.W, ax=fig.add_subplot(1, 2, 2), title="WᵀW")
+        kinds = ["correlated"] * len(r.correlated) + ["anticorrelated"] * len(r.anticorrelated)
+        verdicts = [
+            f"{kind} {tuple(s)}: {set_geometry(r.W, s)}"
+            for kind, s in zip(kinds, sets, strict=True)
+        ]
+        status = (
+            f"best of {restarts} restarts by loss: loss {r.loss:.4g}, retrained in "
+            f"{r.seconds:.1f} s<br>" + ("<br>".join(verdicts) or "independent features")
+        )
+        return figure_png(fig), status
+
+    controls = widgets.VBox([choice, d_slider, seed_slider])
+    return live_explorer(controls, (choice, d_slider, seed_slider), render, "300px")

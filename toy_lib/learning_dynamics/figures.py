@@ -1,0 +1,336 @@
+"""Section 6's figures: every feature's ``D_i`` and the loss over training, and one model's
+geometry as an animation.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from PIL import Image as PILImage
+
+from ..figures import label_right, plot_features_2d, to_numpy
+from .experiment import Dynamics
+
+__all__ = [
+    "JUMP_COLOR",
+    "TrainingFrame",
+    "dynamics_figure",
+    "dynamics_overview",
+    "key_frames_figure",
+    "loss_curves_figure",
+    "plot_dimensionality_over_training",
+    "plot_loss_over_training",
+    "training_animation",
+]
+
+JUMP_COLOR = "tab:orange"
+
+
+def _feature_color(i: int) -> tuple[float, float, float, float]:
+    return plt.get_cmap("tab10")(i % 10)
+
+
+def _check_instance(dyn: Dynamics, instance: int) -> None:
+    n = dyn.W.shape[1]
+    if isinstance(instance, bool) or not isinstance(instance, int) or not 0 <= instance < n:
+        raise ValueError(f"instance={instance!r} is not allowed: it must be an integer in [0, {n})")
+
+
+def _jump_spans(dyn: Dynamics, instance: int) -> list[tuple[float, float, float]]:
+    """``(first step, last step, loss drop)`` of each coinciding jump of ``instance``; overlapping
+    jumps (features that jump together) are merged into one span, with the loss drop across it."""
+    merged: list[list[int]] = []
+    for a, b in sorted((j.start, j.end) for j in dyn.coinciding(instance)):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    L = dyn.smoothed[:, instance]
+    return [
+        (float(dyn.steps[a]), float(dyn.steps[b]), float((L[a] - L[b]) / L[a])) for a, b in merged
+    ]
+
+
+def _shade_jumps(ax: Axes, dyn: Dynamics, instance: int) -> None:
+    for a, b, _ in _jump_spans(dyn, instance):
+        ax.axvspan(a, b, color=JUMP_COLOR, alpha=0.25, lw=0, zorder=0)
+
+
+def plot_dimensionality_over_training(
+    dyn: Dynamics,
+    instance: int,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    level_labels: bool = True,
+) -> Axes:
+    """Every feature's ``D_i`` of one instance against the training step (log x), over the energy
+    levels as dashed lines; coinciding jumps shaded. A line starts when its feature becomes
+    represented and stops when it is dropped (``dyn.D`` is NaN there)."""
+    _check_instance(dyn, instance)
+    x = to_numpy(dyn.steps).astype(float)
+    keep = x > 0
+    D = to_numpy(dyn.D[:, instance])
+    ax = ax or plt.figure(figsize=(6, 3)).gca()
+    label_y = math.inf
+    for level in dyn.levels:
+        ax.axhline(level.fraction, color="0.6", ls="--", lw=0.8, zorder=0)
+        if level_labels:
+            # Labels of close levels (2/5 and 1/3) are pushed apart to stay readable.
+            label_y = label_right(ax, level.label, level.fraction, label_y - 0.06, "0.35", offset=3)
+    for i in range(D.shape[1]):
+        ax.plot(x[keep], D[keep, i], color=_feature_color(i), lw=1.5, label=f"feature {i}")
+    _shade_jumps(ax, dyn, instance)
+    ax.set(xscale="log", ylim=(0, 1.08), xlim=(1, x.max()), xlabel="training step")
+    ax.set_ylabel("dimensionality D_i")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def plot_loss_over_training(
+    dyn: Dynamics,
+    instance: int,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    every_step: bool = True,
+) -> Axes:
+    """The training loss of one instance (log-log): every step (grey, unless ``every_step`` is
+    False: the noisy line is most of a PNG's size) and smoothed (black), with each coinciding jump
+    shaded and labelled with its loss drop."""
+    _check_instance(dyn, instance)
+    loss = to_numpy(dyn.loss[:, instance])
+    x = to_numpy(dyn.steps).astype(float)
+    keep = x > 0
+    ax = ax or plt.figure(figsize=(6, 2.5)).gca()
+    steps = np.arange(len(loss))
+    if every_step:
+        ax.plot(steps[1:], loss[1:], color="0.85", lw=0.4, label="every step")
+    ax.plot(x[keep], to_numpy(dyn.smoothed[keep, instance]), color="k", lw=1.3, label="smoothed")
+    _shade_jumps(ax, dyn, instance)
+    for a, b, drop in _jump_spans(dyn, instance):
+        ax.annotate(
+            f"−{drop:.0%}",
+            xy=(math.sqrt(a * b), 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, -2),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=7,
+            color="tab:red",
+        )
+    ax.set(xscale="log", yscale="log", xlim=(1, x.max()), ylabel="loss")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def dynamics_figure(dyn: Dynamics, instance: int, *, title: str | None = None) -> Figure:
+    """Section 6's figure for one instance: the loss (top) over every feature's ``D_i`` (bottom),
+    sharing a log step axis; coinciding jumps shaded in both."""
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(7.5, 5.0), sharex=True, height_ratios=(1, 1.6), layout="constrained"
+    )
+    plot_loss_over_training(dyn, instance, ax=top, title=title)
+    top.legend(fontsize=7, loc="lower left")
+    top.set_xlabel("")
+    plot_dimensionality_over_training(dyn, instance, ax=bottom)
+    bottom.legend(fontsize=7, loc="upper left", ncols=3)
+    return fig
+
+
+def dynamics_overview(dyn: Dynamics, *, cols: int = 4) -> Figure:
+    """Every instance at a glance: per instance its ``D_i`` (above) and loss (below) over training,
+    titled with its coinciding jumps, or "no jump"."""
+    n = dyn.W.shape[1]
+    rows = math.ceil(n / cols)
+    fig = plt.figure(figsize=(2.5 * cols, 3.0 * rows), layout="constrained")
+    grid = fig.add_gridspec(2 * rows, cols, height_ratios=[1.4, 1] * rows)
+    for k in range(n):
+        r, c = divmod(k, cols)
+        d_ax = fig.add_subplot(grid[2 * r, c])
+        loss_ax = fig.add_subplot(grid[2 * r + 1, c], sharex=d_ax)
+        found = sorted({j.label for j in dyn.coinciding(k)})
+        title = f"instance {k}: " + (", ".join(found) if found else "no jump")
+        plot_dimensionality_over_training(dyn, k, ax=d_ax, title=title, level_labels=c == cols - 1)
+        plot_loss_over_training(dyn, k, ax=loss_ax, every_step=False)
+        d_ax.set_xlabel("")
+        d_ax.tick_params(labelbottom=False, labelsize=7)
+        loss_ax.tick_params(which="both", labelsize=7)
+        if c:
+            d_ax.set_ylabel("")
+            loss_ax.set_ylabel("")
+    return fig
+
+
+class TrainingFrame:
+    """One model of a 2-D run at one snapshot: its feature arrows in the plane (left); the loss and
+    every ``D_i`` over training, with a red line at the snapshot (right).
+
+    :meth:`set_snapshot` redraws it for another snapshot by moving the artists, so the animation
+    and the explorer do not rebuild the figure. ``dyn.W`` must have 2 hidden dimensions.
+    """
+
+    def __init__(self, dyn: Dynamics, instance: int, *, figsize: tuple[float, float] = (7.2, 3.2)):
+        _check_instance(dyn, instance)
+        if dyn.W.shape[2] != 2:
+            raise ValueError(
+                f"W has {dyn.W.shape[2]} hidden dimensions: TrainingFrame draws 2-D models only"
+            )
+        self.dyn, self.instance = dyn, instance
+        self.fig = plt.figure(figsize=figsize, layout="constrained")
+        grid = self.fig.add_gridspec(2, 2, width_ratios=(1, 1.7), height_ratios=(1, 1.5))
+        self.arrows = self.fig.add_subplot(grid[:, 0])
+        loss_ax = self.fig.add_subplot(grid[0, 1])
+        d_ax = self.fig.add_subplot(grid[1, 1], sharex=loss_ax)
+        plot_loss_over_training(dyn, instance, ax=loss_ax, every_step=False)
+        loss_ax.tick_params(labelbottom=False, labelsize=7)
+        plot_dimensionality_over_training(dyn, instance, ax=d_ax)
+        d_ax.tick_params(labelsize=7)
+        self.markers = [ax.axvline(1.0, color="tab:red", lw=1.2) for ax in (loss_ax, d_ax)]
+        circle = np.linspace(0, 2 * np.pi, 100)
+        self.arrows.plot(np.cos(circle), np.sin(circle), color="0.85", lw=0.8)
+        n = dyn.W.shape[3]
+        self.lines = [
+            self.arrows.plot(
+                [0, 0], [0, 0], "-o", color=_feature_color(i), lw=2, ms=4, markevery=[1]
+            )[0]
+            for i in range(n)
+        ]
+        self.labels = [
+            self.arrows.text(0, 0, str(i), fontsize=8, ha="center", va="center") for i in range(n)
+        ]
+        self.arrows.set(
+            xlim=(-1.35, 1.35), ylim=(-1.35, 1.35), aspect="equal", xticks=[], yticks=[]
+        )
+        self.set_snapshot(dyn.steps.shape[0] - 1)
+        # Lay the figure out once: re-running the layout engine on every frame is what costs.
+        self.fig.canvas.draw()
+        self.fig.set_layout_engine("none")
+
+    def set_snapshot(self, snapshot: int) -> Figure:
+        """Show snapshot ``snapshot`` (an index into ``dyn.steps``); returns the figure."""
+        S = self.dyn.steps.shape[0]
+        if isinstance(snapshot, bool) or not isinstance(snapshot, int) or not 0 <= snapshot < S:
+            raise ValueError(
+                f"snapshot={snapshot!r} is not allowed: it must be an integer in [0, {S})"
+            )
+        W = to_numpy(self.dyn.W[snapshot, self.instance])
+        shown = np.isfinite(to_numpy(self.dyn.D[snapshot, self.instance]))
+        for i, (line, label) in enumerate(zip(self.lines, self.labels, strict=True)):
+            line.set_data([0, W[0, i]], [0, W[1, i]])
+            line.set_alpha(1.0 if shown[i] else 0.3)
+            label.set_position((1.18 * W[0, i], 1.18 * W[1, i]))
+        step = int(self.dyn.steps[snapshot])
+        for m in self.markers:
+            m.set_xdata([max(step, 1)] * 2)
+        loss = float(self.dyn.smoothed[snapshot, self.instance])
+        self.arrows.set_title(
+            f"step {step:,}: {int(shown.sum())} features\nrepresented, loss {loss:.4f}", fontsize=9
+        )
+        return self.fig
+
+
+def training_animation(
+    dyn: Dynamics,
+    instance: int,
+    *,
+    frames: int = 24,
+    dpi: int = 72,
+    ms_per_frame: int = 250,
+    lead: int = 8,
+) -> bytes:
+    """An animated PNG (APNG) of one 2-D model over training: :class:`TrainingFrame` at
+    ``frames`` snapshots, evenly spaced among the (log-spaced) snapshots from ``lead`` snapshots
+    before the first feature is represented (the earlier ones only show tiny arrows) to the end.
+
+    APNG plays wherever a browser shows the image (JupyterLab, Colab, GitHub, nbviewer) without
+    JavaScript; a viewer without APNG support shows its default image, the last frame. The last
+    frame is held for 2 s before the loop restarts. Keep ``frames`` and ``dpi`` modest: every
+    frame is stored.
+    """
+    if isinstance(frames, bool) or not isinstance(frames, int) or frames < 2:
+        raise ValueError(f"frames={frames!r} is not allowed: it must be an integer >= 2")
+    frame = TrainingFrame(dyn, instance)
+    frame.fig.set_dpi(dpi)
+    frame.fig.canvas.draw()
+    shown = (~dyn.D[:, instance].isnan()).any(-1) & (dyn.steps > 0)
+    first = int(shown.nonzero()[0, 0]) if shown.any() else 1
+    first = max(first - lead, int((dyn.steps > 0).nonzero()[0, 0]))
+    picks = np.unique(np.linspace(first, dyn.steps.shape[0] - 1, frames).round().astype(int))
+    images = []
+    for t in picks.tolist():
+        frame.set_snapshot(t)
+        frame.fig.canvas.draw()
+        images.append(PILImage.fromarray(np.asarray(frame.fig.canvas.buffer_rgba())[..., :3]))
+    plt.close(frame.fig)
+    # One palette for all frames keeps the file small and the colours steady from frame to frame;
+    # it is made from a strip of every fourth frame, so no frame's colours are missing from it.
+    sample = images[::4] + [images[-1]]
+    strip = PILImage.new("RGB", (sample[0].width * len(sample), sample[0].height))
+    for c, im in enumerate(sample):
+        strip.paste(im, (c * im.width, 0))
+    palette = strip.quantize(colors=48, method=PILImage.Quantize.FASTOCTREE)
+    images = [im.quantize(palette=palette, dither=PILImage.Dither.NONE) for im in images]
+    durations = [ms_per_frame] * (len(images) - 1) + [2000]
+    buf = io.BytesIO()
+    images[-1].save(
+        buf,
+        format="PNG",
+        save_all=True,
+        append_images=images,
+        default_image=True,
+        duration=[2000, *durations],
+        loop=0,
+    )
+    return buf.getvalue()
+
+
+def key_frames_figure(dyn: Dynamics, instance: int, snapshots: Sequence[int]) -> Figure:
+    """The feature arrows of one 2-D model at a few snapshots, side by side: the animation's story
+    as a still. ``snapshots`` are indices into ``dyn.steps``."""
+    _check_instance(dyn, instance)
+    fig, axes = plt.subplots(
+        1, len(snapshots), figsize=(2.3 * len(snapshots), 2.6), squeeze=False, layout="constrained"
+    )
+    for ax, t in zip(axes[0], snapshots, strict=True):
+        D = to_numpy(dyn.D[t, instance])
+        shown = np.isfinite(D)
+        colors = [_feature_color(i) for i in range(D.shape[0])]
+        plot_features_2d(dyn.W[t, instance], ax=ax, colors=colors)
+        typical = f", D_i ≈ {float(np.median(D[shown])):.2f}" if shown.any() else ""
+        ax.set_title(
+            f"step {int(dyn.steps[t]):,}\n{int(shown.sum())} represented{typical}", fontsize=9
+        )
+    return fig
+
+
+def loss_curves_figure(runs: dict[str, Dynamics]) -> Figure:
+    """One panel per run (titled by its key): every instance's smoothed loss over training
+    (log-log), with a dot where each instance's coinciding jumps end."""
+    fig, axes = plt.subplots(
+        1, len(runs), figsize=(3.8 * len(runs), 3.0), sharey=True, squeeze=False,
+        layout="constrained",
+    )  # fmt: skip
+    for ax, (name, dyn) in zip(axes[0], runs.items(), strict=True):
+        x = to_numpy(dyn.steps).astype(float)
+        keep = x > 0
+        for k in range(dyn.W.shape[1]):
+            L = to_numpy(dyn.smoothed[:, k])
+            ax.plot(x[keep], L[keep], color=_feature_color(k), lw=1.1, label=f"instance {k}")
+            ends = sorted({j.end for j in dyn.coinciding(k)})
+            ax.plot(x[ends], L[ends], "o", color=_feature_color(k), ms=5, mec="k", mew=0.6)
+        n = len(dyn.instances_with_jump)
+        ax.set(xscale="log", yscale="log", xlim=(1, x.max()), xlabel="training step")
+        ax.set_title(f"{name}\n{n} of {dyn.W.shape[1]} instances with a jump (dots)", fontsize=10)
+    axes[0, 0].set_ylabel("smoothed loss")
+    axes[0, -1].legend(fontsize=7, ncols=2, loc="lower left")
+    return fig
