@@ -166,7 +166,9 @@ def test_init_scale_scales_the_initial_weights():
         default, small = make(cfg, seed=3), make(cfg, seed=3, init_scale=0.15)
         for (name, p), q in zip(default.named_parameters(), small.parameters(), strict=True):
             torch.testing.assert_close(q, 0.15 * p, msg=name)
-    r = tl.computation.train_abs(0.5, n_features=6, n_hidden=4, init_scale=0.1, steps=1)
+    r = tl.computation_in_superposition.train_abs(
+        0.5, n_features=6, n_hidden=4, init_scale=0.1, steps=1
+    )
     assert r.model.W1.abs().max() < 0.1, "train_abs passes init_scale to the model"
 
 

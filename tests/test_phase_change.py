@@ -1,14 +1,18 @@
-"""The phase-change theory: closed forms against exact and Monte-Carlo expectations, boundaries,
-the exact integrator, the optimiser and the classifier on hand-built weights."""
+"""Section 4 (notebook 03): the phase-change theory, phase diagrams, figures and explorer."""
 
 import math
 
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
+from helpers import find, status_of
 
 import toy_lib as tl
-from toy_lib import theory
-from toy_lib.theory import THREE_IN_TWO, TWO_IN_ONE
+from toy_lib import phase_change as theory
+from toy_lib.phase_change import THREE_IN_TWO, TWO_IN_ONE
+from toy_lib.phase_change.theory import _box_integral, _own_error
 
 # The cells where we test closed forms by sampling: dense enough that 500,000 samples see thousands
 # of coincidences (both features active): the Monte-Carlo error is under 1%, the tolerance 3%.
@@ -69,7 +73,7 @@ def test_box_integral_is_exact():
     """Against a fine midpoint rule (error ~1e-8 at this resolution), kinks inside the square."""
     slopes = torch.tensor([[0.8, -1.3], [-0.6, 0.9], [1.1, 0.0], [0.0, 0.0]], dtype=torch.float64)
     offset = torch.tensor([0.3, 0.2, -0.4, 0.25], dtype=torch.float64)
-    exact = theory._box_integral(theory._own_error, slopes, offset)
+    exact = _box_integral(_own_error, slopes, offset)
     u = (torch.arange(3000, dtype=torch.float64) + 0.5) / 3000
     U, V = torch.meshgrid(u, u, indexing="ij")
     for k in range(len(offset)):
@@ -288,3 +292,84 @@ def test_bad_input_is_rejected_with_a_clear_message():
     linear = tl.ToyModel(TWO_IN_ONE.config(torch.tensor([1.0]), torch.tensor([0.5])), "linear")
     with pytest.raises(ValueError, match="relu"):
         theory.expected_model_loss(linear)
+
+
+def test_phase_diagram_colours_every_cell_by_its_phase():
+    r, p = torch.logspace(-1, 1, 4), torch.logspace(-2, 0, 3)
+    labels = torch.tensor([[2, 2, 0], [2, 2, 0], [2, 2, 1], [2, -1, 1]])
+    before = labels.clone()
+    ax = tl.phase_change.plot_phase_diagram(
+        labels, r, p, tl.phase_change.TWO_IN_ONE.phases, crosses=labels < 0
+    )
+    mesh = ax.collections[0]
+    # pcolormesh stores the cells density-major (rows = p); colour index = label + 1.
+    np.testing.assert_array_equal(np.asarray(mesh.get_array()).reshape(3, 4), labels.T.numpy() + 1)
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    crosses = ax.collections[-1].get_offsets()
+    np.testing.assert_allclose(crosses, [[10.0, 0.1]], rtol=1e-6)
+    assert torch.equal(labels, before)
+    plt.close(ax.figure)
+
+
+def test_phase_figure_has_a_panel_per_diagram_and_a_legend_per_phase():
+    r, p = torch.logspace(-1, 1, 5), torch.logspace(-2, 0, 5)
+    problem = tl.phase_change.THREE_IN_TWO
+    paper = tl.phase_change.paper_phase_diagram(problem, r, p)
+    fig = tl.phase_change.phase_figure(
+        [(paper.labels, "a"), (paper.labels, "b")], r, p, problem.phases,
+        outline=(r, p, paper.labels),
+    )  # fmt: skip
+    assert len(fig.axes) == 2
+    assert len(fig.legends[0].get_texts()) == len(problem.phases) + 1
+    plt.close(fig)
+
+
+def test_weights_1d_draws_one_arrow_per_represented_feature():
+    W, b = torch.tensor([[0.9, -0.01]]), torch.tensor([0.0, 0.3])
+    ax = tl.phase_change.plot_weights_1d(W, b)
+    arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+    assert len(arrows) == 1 and arrows[0].xy == pytest.approx((0.9, 1.0))
+    assert any("extra: W = -0.01, b = +0.30" in t.get_text() for t in ax.texts)
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match="one model's"):
+        tl.phase_change.plot_weights_1d(torch.ones(2, 2), torch.zeros(2))
+
+
+def test_explorer_retrains_the_chosen_cell_of_either_problem():
+    box = tl.phase_change.phase_explorer(importance=0.2, density=0.01, restarts=2)
+    first = box.png
+    assert first.startswith(b"\x89PNG") and "retrained" in status_of(box)
+    assert "<b>superposition</b>" in status_of(box), status_of(box)  # deep in the sparse phase
+    density = find(box, "density 1 − S")
+    assert isinstance(density, widgets.SelectionSlider) and not density.continuous_update
+    density.value = density.options[-1][
+        1
+    ]  # the values are grid indices; dense, unimportant extra feature: dropped
+    assert "<b>not represented</b>" in status_of(box) and box.png != first
+    find(box, "problem").value = "3 → 2"
+    assert "error" not in status_of(box) and "<b>not represented</b>" in status_of(box)
+    importance = find(box, "importance r of extra")
+    importance.value = importance.options[-1][1]
+    assert "<b>dedicated, another feature dropped</b>" in status_of(box), status_of(box)
+    assert "image/png" in box._repr_mimebundle_()
+
+
+def test_explorer_rejects_an_unknown_problem():
+    with pytest.raises(ValueError, match="problem='4 → 2'"):
+        tl.phase_change.phase_explorer(problem="4 → 2")
+
+
+def test_explorer_shows_given_diagrams_and_checks_their_grids():
+    r, p = torch.logspace(-1, 1, 5), torch.logspace(-2, 0, 4)
+    diagrams = {
+        name: tl.phase_change.paper_phase_diagram(problem, r, p)
+        for name, problem in tl.phase_change.PHASE_PROBLEMS.items()
+    }
+    box = tl.phase_change.phase_explorer(
+        diagrams=diagrams, importance=10.0, density=1.0, restarts=1
+    )
+    assert "the theory predicts dedicated dimension" in status_of(box), status_of(box)
+    assert len(find(box, "density 1 − S").options) == 4
+    diagrams["3 → 2"] = tl.phase_change.paper_phase_diagram(tl.phase_change.THREE_IN_TWO, r, p[:3])
+    with pytest.raises(ValueError, match="same grid"):
+        tl.phase_change.phase_explorer(diagrams=diagrams)

@@ -1,12 +1,16 @@
-"""Adversarial attacks (paper §7): known optima, the budget, batching, and the reference model."""
+"""Section 7 (notebook 07): attacks, vulnerability, figures and explorer."""
 
 import math
 
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
+from helpers import find, status_of
 
 import toy_lib as tl
-from toy_lib import attacks
+from toy_lib import adversarial_robustness as attacks
 
 
 def _model(W, b, importance=1.0, output="relu", probability=0.1):
@@ -244,3 +248,93 @@ def test_attack_gain_is_norm_to_the_fourth_over_feature_dimensionality():
     torch.testing.assert_close(
         attacks.feature_attack(model, x, 1.0).loss_increase, torch.tensor([2.0])
     )
+
+
+DENSITY = torch.tensor([1.0, 0.1, 0.01])
+FEATURES_PER_DIMENSION = torch.tensor([1.0, 1.6, 2.4])
+VULNERABILITY = {"paper's attack": torch.tensor([1.0, 1.5, 2.0]), "random": torch.zeros(3)}
+
+
+def test_vulnerability_is_drawn_against_inverse_density_with_features_per_dimension():
+    ax = tl.adversarial_robustness.plot_vulnerability(
+        DENSITY, VULNERABILITY, FEATURES_PER_DIMENSION
+    )
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    paper = lines["paper's attack"]
+    np.testing.assert_allclose(paper.get_xdata(), [1.0, 10.0, 100.0], rtol=1e-6)
+    np.testing.assert_allclose(paper.get_ydata(), [1.0, 1.5, 2.0])
+    dashed = lines["features per dimension $1/D^*$"]
+    np.testing.assert_allclose(dashed.get_ydata(), FEATURES_PER_DIMENSION.numpy())
+    assert ax.get_xscale() == "log"
+    plt.close(ax.figure)
+
+
+def test_scatter_has_one_dot_per_model_and_attack():
+    ax = tl.adversarial_robustness.plot_vulnerability_vs_dimensions(
+        FEATURES_PER_DIMENSION, VULNERABILITY
+    )
+    offsets = [c.get_offsets() for c in ax.collections]
+    assert len(offsets) == 2
+    np.testing.assert_allclose(offsets[0], np.stack([[1.0, 1.6, 2.4], [1.0, 1.5, 2.0]], 1))
+    plt.close(ax.figure)
+
+
+def test_figures_do_not_modify_their_inputs_and_reject_mismatched_lengths():
+    before = {k: v.clone() for k, v in VULNERABILITY.items()}
+    fig = tl.adversarial_robustness.vulnerability_figure(
+        DENSITY, VULNERABILITY, FEATURES_PER_DIMENSION
+    )
+    assert len(fig.axes) == 2
+    plt.close(fig)
+    for k, v in VULNERABILITY.items():
+        assert torch.equal(v, before[k])
+    with pytest.raises(ValueError, match="one per model"):
+        tl.adversarial_robustness.plot_vulnerability(DENSITY, {"short": torch.ones(2)})
+
+
+def test_attack_bars_and_snapshot():
+    ax = tl.adversarial_robustness.plot_attack_bars({"a": 2.0, "b": 0.5})
+    np.testing.assert_allclose([p.get_width() for p in ax.patches], [2.0, 0.5])
+    plt.close(ax.figure)
+    fig = tl.adversarial_robustness.robustness_snapshot(torch.eye(2, 3), {"a": 1.0}, title="t")
+    assert fig.axes[0].get_title() == "t"
+    plt.close(fig)
+
+
+def _sweep():
+    """A hand-built 2-model sweep: 5 features in 2-D, dedicated (dense) and a pentagon (sparse)."""
+    cfg = tl.Config(5, 2, 2, feature_probability=[1.0, 0.1])
+    model = tl.ToyModel(cfg)
+    angles = torch.arange(5) * 2 * torch.pi / 5
+    with torch.no_grad():
+        model.W.zero_()
+        model.W[0, :, :2] = torch.eye(2)
+        model.W[1] = torch.stack([angles.cos(), angles.sin()])
+        model.b[1] = -0.1
+    return model
+
+
+def test_explorer_reattacks_for_each_sparsity_and_budget_without_touching_the_model():
+    model = _sweep()
+    before = model.W.detach().clone()
+    box = tl.adversarial_robustness.robustness_explorer(model, [0.0, 0.9], n_examples=256)
+    first = box.png
+    assert first.startswith(b"\x89PNG") and "attacked" in status_of(box)
+    assert "5 of 5 features represented" in status_of(box)  # the sparsest model comes first
+    sparsity, budget = find(box, "sparsity S"), find(box, "budget (× mean ‖x‖)")
+    assert isinstance(sparsity, widgets.SelectionSlider) and not sparsity.continuous_update
+    assert "toy-sparsity" in sparsity._dom_classes
+    sparsity.value = 0
+    assert box.png != first and "2 of 5 features represented" in status_of(box)
+    for value in (budget.min, budget.max):
+        budget.value = value
+        assert "error" not in status_of(box), status_of(box)
+    assert torch.equal(model.W.detach(), before)
+    assert "image/png" in box._repr_mimebundle_()
+
+
+def test_explorer_rejects_a_sparsity_list_of_the_wrong_length():
+    with pytest.raises(ValueError, match="one sparsity per instance"):
+        tl.adversarial_robustness.robustness_explorer(_sweep(), [0.9])
+    with pytest.raises(ValueError, match="index=2"):
+        tl.adversarial_robustness.robustness_explorer(_sweep(), [0.0, 0.9], index=2)

@@ -1,11 +1,13 @@
-"""Section 9 (computation in superposition): computed features, neuron gains, the motif detector."""
+"""Section 9 (notebook 09): the absolute-value task, the motif detector, figures and explorer."""
 
+import ipywidgets as widgets
 import pytest
 import torch
+from helpers import find, status_of
 
 import toy_lib as tl
-from toy_lib import computation as C
-from toy_lib.metrics import Motif, asymmetric_motifs, find_motifs
+from toy_lib import computation_in_superposition as C
+from toy_lib.computation_in_superposition import Motif, asymmetric_motifs, find_motifs
 
 
 def _model(W1: list, W2t: list, b: list | None = None) -> tl.AbsModel:
@@ -79,10 +81,10 @@ def test_gains_and_two_neuron_report():
         C.neuron_gains(torch.zeros(2, 3), torch.zeros(2, 3))
 
 
-def test_neuron_order_groups_neurons_by_feature_and_sign():
+def test_gain_order_groups_neurons_by_feature_and_sign():
     W1 = torch.tensor([[0, -1.0], [0, 0], [1.0, 0], [0, 1.0]])
     W2 = torch.tensor([[0, 0, 1.0, 0], [1.0, 0, 0, 1.0]])
-    assert C.neuron_order(W1, W2).tolist() == [2, 3, 0, 1]  # f0+, f1+, f1-, dead
+    assert C.gain_order(W1, W2).tolist() == [2, 3, 0, 1]  # f0+, f1+, f1-, dead
 
 
 def test_motif_detector_finds_the_hand_built_motif():
@@ -171,3 +173,38 @@ def test_dense_solution_loss_matches_a_hand_built_dense_model():
     assert torch.allclose(expected, 0.75 * (p / 3 - p**2 / 4))
     measured = tl.evaluate_loss(model, n_samples=200_000)
     assert torch.allclose(measured, expected, rtol=0.03), (measured, expected)
+
+
+def test_explorer_retrains_for_each_density_and_marks_motifs():
+    box = tl.computation_in_superposition.computation_explorer(restarts=1, steps=300)
+    first = box.png
+    assert first.startswith(b"\x89PNG") and "retrained" in status_of(box)
+    assert "features computed (m/2 = 5)" in status_of(box)
+    density = find(box, "density")
+    assert isinstance(density, widgets.SelectionSlider) and not density.continuous_update
+    assert "toy-sparsity" in density._dom_classes
+    density.value = 1.0
+    assert box.png != first and "retrained" in status_of(box)
+    assert "image/png" in box._repr_mimebundle_()
+
+
+def test_explorer_survives_every_slider_extreme():
+    box = tl.computation_in_superposition.computation_explorer(restarts=1, steps=200)
+    for description in ("density", "neurons", "seed"):
+        control = find(box, description)
+        values = (
+            (control.options[0][1], control.options[-1][1])
+            if isinstance(control, widgets.SelectionSlider)
+            else (control.min, control.max)
+        )
+        for value in values:
+            control.value = value
+            assert "error" not in status_of(box), (description, value, status_of(box))
+            assert "retrained" in status_of(box)
+
+
+def test_default_explorer_answers_fast():
+    box = tl.computation_in_superposition.computation_explorer()
+    find(box, "seed").value = 1
+    seconds = float(status_of(box).rsplit("retrained in ", 1)[1].split(" s")[0])
+    assert seconds < 8.0, status_of(box)  # about 1-2 s on 2 idle cores

@@ -1,24 +1,17 @@
-"""Non-uniform superposition geometry on hand-built weights with known answers (paper §5)."""
+"""Section 5, non-uniform superposition (notebook 05): hand-built weights with known answers, figures and explorers."""
 
 import math
 
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
+from helpers import DIGONS, PENTAGON, find, hand_built_sweep, polygon, status_of
+from matplotlib.colors import to_rgba
 
-from toy_lib import nonuniform as nu
-
-
-def polygon(angles_deg: list[float], norms: list[float] | None = None) -> torch.Tensor:
-    """``W: (2, features)`` with feature i at angle ``angles_deg[i]`` and length ``norms[i]``."""
-    a = torch.deg2rad(torch.tensor(angles_deg, dtype=torch.float32))
-    r = torch.ones(len(angles_deg)) if norms is None else torch.tensor(norms)
-    return torch.stack([r * a.cos(), r * a.sin()])
-
-
-PENTAGON = polygon([90 + 72 * i for i in range(5)])
-# Features 1..4 as two antipodal pairs at right angles, feature 0 dropped (the paper's snap).
-DIGONS = polygon([0, 10, 190, 100, 280], [0.0, 1, 1, 1, 1])
+import toy_lib as tl
+from toy_lib import geometry_nonuniform as nu
 
 
 def rotation(dim: int, seed: int) -> torch.Tensor:
@@ -196,3 +189,104 @@ def test_set_geometry_names_each_arrangement():
     assert nu.set_geometry(W, [0, 1, 5]).startswith("mixed")
     with pytest.raises(ValueError, match="one model"):
         nu.set_geometry(W[None], [0, 1])
+
+
+def test_set_colours_group_the_members():
+    colors = tl.geometry_nonuniform.feature_set_colors(5, [(0, 3), (1, 2)])
+    assert colors[0] == colors[3] != colors[1] == colors[2]
+    assert colors[4] == "0.55", "a feature in no set is grey"
+
+
+def test_plot_feature_sets_colours_arrows_by_set_in_2d_and_draws_3d_stems():
+    ax = tl.geometry_nonuniform.plot_feature_sets(PENTAGON, [(0, 1)])
+    arrows = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
+    assert len(arrows) == 5
+    blue = to_rgba(tl.geometry_nonuniform.SET_COLORS[0])
+    assert to_rgba(arrows[0].arrow_patch.get_edgecolor()) == pytest.approx(blue)
+    assert to_rgba(arrows[2].arrow_patch.get_edgecolor()) != pytest.approx(blue)
+    plt.close(ax.figure)
+    octahedron = torch.cat([torch.eye(3), -torch.eye(3)], dim=1)
+    ax3 = tl.geometry_nonuniform.plot_feature_sets(octahedron, [(0, 1, 2), (3, 4, 5)])
+    assert ax3.name == "3d" and len(ax3.lines) == 12 + 6, "octahedron: 12 edges and 6 stems"
+    plt.close(ax3.figure)
+    with pytest.raises(ValueError, match="projection='3d'"):
+        tl.geometry_nonuniform.plot_feature_sets(octahedron, [], ax=plt.figure().gca())
+    with pytest.raises(ValueError, match="2 or 3"):
+        tl.geometry_nonuniform.plot_feature_sets(torch.ones(4, 5), [])
+    plt.close("all")
+
+
+def test_perturbation_figure_marks_the_crossover_and_leaves_the_sweep_untouched():
+    sweep = hand_built_sweep()
+    before = sweep.W.clone()
+    fig = tl.geometry_nonuniform.perturbation_figure(sweep, [0.1, 0.8])
+    assert torch.equal(sweep.W, before)
+    crossing = float(sweep.crossover()[0])
+    axes = fig.get_axes()
+    assert len(axes) == 5
+    for ax in axes[2:]:
+        assert any(np.allclose(line.get_xdata(), crossing) for line in ax.lines), ax.get_title()
+    assert "2 digons" in axes[0].get_title() and "pentagon" in axes[1].get_title()
+    plt.close(fig)
+
+
+def test_sweep_point_figure_shows_the_restart_by_rank():
+    sweep = hand_built_sweep()
+    fig = tl.geometry_nonuniform.sweep_point_figure(sweep, 0, rank=2)
+    assert "pentagon" in fig.get_axes()[0].get_title(), "rank 2 at point 0 is the pentagon"
+    plt.close(fig)
+    with pytest.raises(ValueError, match="rank=3"):
+        tl.geometry_nonuniform.sweep_point_figure(sweep, 0, rank=3)
+
+
+def test_rank_one_fraction_plot_fills_collapsed_points():
+    u = torch.tensor([1.0, 0.0])
+    collapsed = torch.stack([u, u], dim=1)
+    orthogonal = torch.eye(2)
+    ax = tl.geometry_nonuniform.plot_rank_one_fraction(
+        [0.5, 0.01], torch.stack([collapsed, orthogonal]), [(0, 1)]
+    )
+    filled, hollow = ax.collections[0], ax.collections[1]
+    np.testing.assert_allclose(filled.get_offsets(), [[0.5, 1.0]])
+    np.testing.assert_allclose(hollow.get_offsets(), [[0.01, 0.5]])
+    plt.close(ax.figure)
+
+
+def test_perturbation_explorer_picks_points_and_restarts_without_training():
+    box = tl.geometry_nonuniform.perturbation_explorer(hand_built_sweep(), relative=0.8)
+    point, rank = find(box, "relative density"), find(box, "restart (by loss)")
+    assert isinstance(point, widgets.SelectionSlider) and not point.continuous_update
+    assert "is pentagon" in status_of(box)
+    first = box.png
+    point.value = 0
+    assert box.png != first and "is 2 digons" in status_of(box)
+    rank.value = 2
+    assert "restart 2 of 2 by loss is pentagon" in status_of(box)
+    assert "image/png" in box._repr_mimebundle_()
+    with pytest.raises(ValueError, match="relative=0"):
+        tl.geometry_nonuniform.perturbation_explorer(hand_built_sweep(), relative=0)
+
+
+def test_correlation_explorer_retrains_every_structure():
+    box = tl.geometry_nonuniform.correlation_explorer(restarts=1)
+    assert box.png.startswith(b"\x89PNG") and "retrained" in status_of(box)
+    choice = find(box, "structure")
+    density = find(box, "density 1 − S")
+    assert not density.continuous_update
+    for structure in choice.options:
+        choice.value = structure
+        assert "error" not in status_of(box), (structure, status_of(box))
+    for value in (density.options[0], density.options[-1]):
+        density.value = value
+        assert "error" not in status_of(box), (value, status_of(box))
+
+
+def test_correlation_model_names_its_sets():
+    r = tl.geometry_nonuniform.train_correlation_model(
+        "2 anticorrelated pairs (4 features, 2-D)", 0.3
+    )
+    assert r.W.shape == (2, 4) and r.anticorrelated == ((0, 1), (2, 3))
+    with pytest.raises(ValueError, match="structure='nope'"):
+        tl.geometry_nonuniform.train_correlation_model("nope", 0.1)
+    with pytest.raises(ValueError, match="density=0.42"):
+        tl.geometry_nonuniform.correlation_explorer(density=0.42)

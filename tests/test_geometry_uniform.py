@@ -1,4 +1,4 @@
-"""Tegum factors and polytopes on hand-built weights with known answers (paper §5)."""
+"""Section 5, uniform superposition (notebook 04): polytopes, tegum factors, figures and explorer."""
 
 import math
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import toy_lib as tl
-from toy_lib import geometry as g
+from toy_lib import geometry_uniform as g
 
 NAMES = [p.name for p in g.UNIFORM_POLYTOPES]
 
@@ -268,13 +268,13 @@ def sweep_like() -> tuple[torch.Tensor, torch.Tensor]:
 def test_geometry_figures_draw_without_touching_the_weights():
     W, density = sweep_like()
     before = W.clone()
-    fig = tl.plots.dimensionality_figure(W, density)
+    fig = tl.geometry_uniform.dimensionality_figure(W, density)
     assert len(fig.axes) == 2
     examples = g.clearest_examples(W)
     assert list(examples) == ["dedicated", "digon", "pentagon", "square antiprism"]
-    gallery = tl.plots.polytope_gallery(W, examples, density)
+    gallery = tl.geometry_uniform.polytope_gallery(W, examples, density)
     assert [ax.name for ax in gallery.axes] == ["rectilinear"] * 3 + ["3d"]
-    snap = tl.plots.geometry_snapshot(W[2], g.tegum_factors(W[2]), title="mixed")
+    snap = tl.geometry_uniform.geometry_snapshot(W[2], g.tegum_factors(W[2]), title="mixed")
     assert len(snap.axes) == 3  # histogram, square antiprism, pentagon (digons left out)
     assert torch.equal(W, before)
     plt.close("all")
@@ -284,16 +284,16 @@ def test_plot_polytope_needs_the_right_kind_of_axes():
     W, _ = tegum_product(["tetrahedron"], hidden=5)
     (f,) = g.tegum_factors(W)
     with pytest.raises(ValueError, match="3-D Axes"):
-        tl.plots.plot_polytope(W, f, ax=plt.figure().gca())
-    assert tl.plots.plot_polytope(W, f).name == "3d"
+        tl.geometry_uniform.plot_polytope(W, f, ax=plt.figure().gca())
+    assert tl.geometry_uniform.plot_polytope(W, f).name == "3d"
     with pytest.raises(ValueError, match="density="):
-        tl.plots.dimensionality_figure(W[None], torch.tensor([0.0]))
+        tl.geometry_uniform.dimensionality_figure(W[None], torch.tensor([0.0]))
     plt.close("all")
 
 
 def test_geometry_explorer_shows_the_chosen_model_without_retraining():
     W, density = sweep_like()
-    box = tl.widgets.geometry_explorer(W, density, index=1)
+    box = tl.geometry_uniform.geometry_explorer(W, density, index=1)
     slider = box.children[0]
     status = box.children[1]
     assert not slider.continuous_update and "toy-sparsity" in slider._dom_classes
@@ -303,4 +303,4 @@ def test_geometry_explorer_shows_the_chosen_model_without_retraining():
     assert "1 × square antiprism" in status.value and "1 × pentagon" in status.value
     assert box.png != first and "image/png" in box._repr_mimebundle_()
     with pytest.raises(ValueError, match="index=5"):
-        tl.widgets.geometry_explorer(W, density, index=5)
+        tl.geometry_uniform.geometry_explorer(W, density, index=5)

@@ -1,17 +1,13 @@
-"""Section 8 (privileged basis): neuron kinds, counts, order, the figures and the explorer."""
+"""Section 8 (notebook 08): neurons of a privileged basis, figures and explorer."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from helpers import find, status_of
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from test_widgets import find, status_of  # noqa: E402
-
-import toy_lib as tl  # noqa: E402
-from toy_lib import privileged as P  # noqa: E402
+import toy_lib as tl
+from toy_lib import privileged_basis as P
 
 
 def hand_built() -> torch.Tensor:
@@ -77,7 +73,7 @@ def test_train_privileged_builds_one_relu_hidden_model_per_density():
 def test_figures_draw_every_neuron_and_leave_the_weights_alone():
     W = torch.stack([hand_built(), hand_built().flip(0)])
     before = W.clone()
-    fig = tl.plots.privileged_figure(W, [1.0, 0.1])
+    fig = tl.privileged_basis.privileged_figure(W, [1.0, 0.1])
     titles = [ax.get_title() for ax in fig.axes[:2]]
     assert titles[0] == "density 1\n2 mono · 1 poly"
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
@@ -85,17 +81,17 @@ def test_figures_draw_every_neuron_and_leave_the_weights_alone():
     # 4 features × 2 signs bars per neuron
     assert len(fig.axes[0].patches) == 4 * 2 * 4
     plt.close(fig)
-    ax = tl.plots.plot_monosemanticity(W, [1.0, 0.1], compare=W * 0 + 1)
+    ax = tl.privileged_basis.plot_monosemanticity(W, [1.0, 0.1], compare=W * 0 + 1)
     lines = {line.get_label(): line for line in ax.get_lines()}
     np.testing.assert_allclose(lines["mean (ReLU hidden)"].get_xdata(), [1.0, 10.0], rtol=1e-6)
     np.testing.assert_allclose(lines["mean (linear hidden layer)"].get_ydata(), [0.25, 0.25])
     plt.close(ax.figure)
-    plt.close(tl.plots.privileged_snapshot(W[0], title="t"))
+    plt.close(tl.privileged_basis.privileged_snapshot(W[0], title="t"))
     assert torch.equal(W, before)
 
 
 def test_explorer_retrains_for_every_control_and_survives_extremes():
-    box = tl.widgets.privileged_explorer(restarts=1, steps=300)
+    box = tl.privileged_basis.privileged_explorer(restarts=1, steps=300)
     first = box.png
     assert first.startswith(b"\x89PNG") and "monosemantic" in status_of(box)
     density = find(box, "density 1 − S")
@@ -111,4 +107,4 @@ def test_explorer_retrains_for_every_control_and_survives_extremes():
     find(box, "hidden layer").value = "linear"
     assert "error" not in status_of(box) and "image/png" in box._repr_mimebundle_()
     with pytest.raises(ValueError, match="density=0.3 is not allowed"):
-        tl.widgets.privileged_explorer(density=0.3)
+        tl.privileged_basis.privileged_explorer(density=0.3)

@@ -1,22 +1,19 @@
-"""Learning dynamics (paper §6): jumps between energy levels on synthetic traces with known answers,
+"""Section 6 (notebook 06): jumps between energy levels on synthetic traces with known answers,
 then the plots, the animation and the explorer."""
 
 import io
 import math
 
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from helpers import find, status_of
+from PIL import Image
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from PIL import Image  # noqa: E402
-from test_widgets import find, status_of  # noqa: E402
-
-import toy_lib as tl  # noqa: E402
-from toy_lib import dynamics as dy  # noqa: E402
+import toy_lib as tl
+from toy_lib import learning_dynamics as dy
 
 LEVELS = [1.0, 2 / 3, 1 / 2, 2 / 5, 1 / 3]  # planar_levels(6)
 
@@ -279,11 +276,11 @@ def dyn() -> dy.Dynamics:
 
 def test_dynamics_figure_draws_every_feature_over_a_log_step_axis(dyn):
     W, D = dyn.W.clone(), dyn.D.clone()
-    fig = tl.plots.dynamics_figure(dyn, 1, title="square to pentagon")
+    fig = tl.learning_dynamics.dynamics_figure(dyn, 1, title="square to pentagon")
     loss_ax, d_ax = fig.axes
     assert loss_ax.get_xscale() == d_ax.get_xscale() == "log" and loss_ax.get_yscale() == "log"
     assert len([ln for ln in d_ax.get_lines() if ln.get_label().startswith("feature")]) == 6
-    orange = matplotlib.colors.to_rgb(tl.plots.JUMP_COLOR)
+    orange = matplotlib.colors.to_rgb(tl.learning_dynamics.JUMP_COLOR)
     shaded = [p for p in d_ax.patches if p.get_facecolor()[:3] == orange]
     assert len(shaded) == 1, "the four features jump together: one span"
     assert any("−" in t.get_text() for t in loss_ax.texts), "the loss drop is labelled"
@@ -292,14 +289,14 @@ def test_dynamics_figure_draws_every_feature_over_a_log_step_axis(dyn):
 
 
 def test_dynamics_overview_titles_every_instance(dyn):
-    fig = tl.plots.dynamics_overview(dyn, cols=2)
+    fig = tl.learning_dynamics.dynamics_overview(dyn, cols=2)
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert titles == ["instance 0: no jump", "instance 1: 1/2 → 2/5"]
     plt.close(fig)
 
 
 def test_training_frame_puts_the_arrows_at_the_snapshot(dyn):
-    frame = tl.plots.TrainingFrame(dyn, 1)
+    frame = tl.learning_dynamics.TrainingFrame(dyn, 1)
     frame.set_snapshot(10)
     x, y = frame.lines[2].get_data()
     assert np.allclose([x[1], y[1]], dyn.W[10, 1, :, 2].numpy())
@@ -311,21 +308,21 @@ def test_training_frame_puts_the_arrows_at_the_snapshot(dyn):
         loss=torch.ones(10, 1), snapshot_steps=torch.arange(3), snapshot_W=torch.randn(3, 1, 3, 4)
     )
     with pytest.raises(ValueError, match="2-D models only"):
-        tl.plots.TrainingFrame(dy.analyze(in_3d, dy.planar_levels(4)), 0)
+        tl.learning_dynamics.TrainingFrame(dy.analyze(in_3d, dy.planar_levels(4)), 0)
 
 
 def test_training_animation_is_an_animated_png(dyn):
-    data = tl.plots.training_animation(dyn, 1, frames=6, dpi=40)
+    data = tl.learning_dynamics.training_animation(dyn, 1, frames=6, dpi=40)
     assert data.startswith(b"\x89PNG")
     im = Image.open(io.BytesIO(data))
     # 6 animation frames after the default image (the last frame, for viewers without APNG).
     assert im.is_animated and im.n_frames == 1 + 6 and im.info.get("loop") == 0
     with pytest.raises(ValueError, match="instance=2"):
-        tl.plots.training_animation(dyn, 2)
+        tl.learning_dynamics.training_animation(dyn, 2)
 
 
 def test_key_frames_figure_has_one_panel_per_snapshot(dyn):
-    fig = tl.plots.key_frames_figure(dyn, 1, [5, 40, len(dyn.steps) - 1])
+    fig = tl.learning_dynamics.key_frames_figure(dyn, 1, [5, 40, len(dyn.steps) - 1])
     assert len(fig.axes) == 3
     assert "4 represented" in fig.axes[1].get_title() and "5 represented" in fig.axes[2].get_title()
     plt.close(fig)
@@ -335,7 +332,7 @@ def test_key_frames_figure_has_one_panel_per_snapshot(dyn):
 
 
 def test_explorer_steps_through_snapshots_and_retrains_on_a_new_seed():
-    box = tl.widgets.dynamics_explorer()
+    box = tl.learning_dynamics.dynamics_explorer()
     first = box.png
     assert first.startswith(b"\x89PNG") and "instances show one" in status_of(box)
     step = find(box, "step")
@@ -354,13 +351,13 @@ def test_explorer_steps_through_snapshots_and_retrains_on_a_new_seed():
 
 def test_explorer_rejects_values_it_does_not_offer():
     with pytest.raises(ValueError, match="density=0.07"):
-        tl.widgets.dynamics_explorer(density=0.07)
+        tl.learning_dynamics.dynamics_explorer(density=0.07)
     with pytest.raises(ValueError, match="init_scale=0.5"):
-        tl.widgets.dynamics_explorer(init_scale=0.5)
+        tl.learning_dynamics.dynamics_explorer(init_scale=0.5)
 
 
 def test_loss_curves_figure_has_a_panel_per_run_and_a_line_per_instance(dyn):
-    fig = tl.plots.loss_curves_figure({"a": dyn, "b": dyn})
+    fig = tl.learning_dynamics.loss_curves_figure({"a": dyn, "b": dyn})
     assert len(fig.axes) == 2
     assert fig.axes[0].get_title() == "a\n1 of 2 instances with a jump (dots)"
     assert len([ln for ln in fig.axes[0].get_lines() if ln.get_label().startswith("instance")]) == 2

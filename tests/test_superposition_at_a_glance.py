@@ -1,26 +1,12 @@
-"""Drive the intro explorer without a browser: setting a slider's value fires its callback."""
+"""Section 1 (notebook 01): the intro model, its figure and its explorer."""
 
-import ipywidgets as widgets
+from helpers import find, status_of
 
 import toy_lib as tl
 
 
-def find(box: widgets.Widget, description: str) -> widgets.Widget:
-    stack = [box]
-    while stack:
-        w = stack.pop()
-        if getattr(w, "description", None) == description:
-            return w
-        stack.extend(getattr(w, "children", ()))
-    raise LookupError(description)
-
-
-def status_of(box: widgets.VBox) -> str:
-    return next(c for c in box.children if isinstance(c, widgets.HTML)).value
-
-
 def test_slider_retrains_and_replaces_the_figure():
-    box = tl.widgets.intro_explorer(restarts=2)
+    box = tl.superposition_at_a_glance.intro_explorer(restarts=2)
     first = box.png
     assert first.startswith(b"\x89PNG") and "retrained" in status_of(box)
     sparsity = find(box, "sparsity")
@@ -33,9 +19,13 @@ def test_slider_retrains_and_replaces_the_figure():
 
 
 def test_widget_survives_every_slider_extreme():
-    box = tl.widgets.intro_explorer(restarts=1)
+    box = tl.superposition_at_a_glance.intro_explorer(restarts=1)
     for description in ("sparsity", "importance decay", "features", "seed"):
         slider = find(box, description)
         for value in (slider.min, slider.max):
             slider.value = value
             assert "error" not in status_of(box), (description, value, status_of(box))
+
+
+def test_the_original_name_still_opens_the_intro_explorer():
+    assert tl.widgets.intro_explorer is tl.superposition_at_a_glance.intro_explorer
