@@ -11,7 +11,7 @@ written into ``test-artifacts/browser-notebooks/``; JupyterLab and Chromium star
 Widget contract relied on (``tl.widgets.intro_explorer()``): a ``FloatSlider`` with CSS class
 ``toy-sparsity`` (``continuous_update=False``) and an ``Output`` with CSS class ``toy-figure`` that
 holds exactly one inline matplotlib PNG, redrawn with ``clear_output(wait=True)`` after each retrain.
-Every explorer (``widgets._live_explorer``) is a box with CSS class ``toy-explorer`` whose first
+Every explorer (``toy_lib.explorer.live_explorer``) is a box with CSS class ``toy-explorer`` whose first
 input has the class ``toy-primary`` (a slider, a dropdown, toggle buttons or radio buttons).
 
 Set ``TOY_BROWSER_NOTEBOOK`` to drive another notebook (relative to the repository root, or an
@@ -655,24 +655,24 @@ def test_sparsity_slider_redraws_figure(lab_server: LabServer, lab_page: LabPage
 # once and expects its figure to be redrawn; what the figure shows is left to the widget tests.
 EXPLORERS: dict[str, str] = {
     "intro": "tl.widgets.intro_explorer(restarts=1)",
-    "superposition": "tl.widgets.superposition_explorer(sparsity=0.9, restarts=1)",
+    "superposition": "tl.demonstrating_superposition.superposition_explorer(sparsity=0.9, restarts=1)",
     "geometry": (
         "m = tl.ToyModel(tl.Config(20, 5, 3))\n"
-        "tl.widgets.geometry_explorer(m.W.detach(), torch.tensor([1.0, 0.3, 0.1]))"
+        "tl.geometry_uniform.geometry_explorer(m.W.detach(), torch.tensor([1.0, 0.3, 0.1]))"
     ),
     "perturbation": (
-        "sweep = tl.nonuniform.perturbation_sweep([0.5, 2.0], k=2, steps=50, progress=False)\n"
-        "tl.widgets.perturbation_explorer(sweep)"
+        "sweep = tl.geometry_nonuniform.perturbation_sweep([0.5, 2.0], k=2, steps=50, progress=False)\n"
+        "tl.geometry_nonuniform.perturbation_explorer(sweep)"
     ),
-    "correlation": "tl.widgets.correlation_explorer(restarts=1)",
-    "phase": "tl.widgets.phase_explorer(restarts=1)",
-    "dynamics": "tl.widgets.dynamics_explorer(steps=200)",
+    "correlation": "tl.geometry_nonuniform.correlation_explorer(restarts=1)",
+    "phase": "tl.phase_change.phase_explorer(restarts=1)",
+    "dynamics": "tl.learning_dynamics.dynamics_explorer(steps=200)",
     "robustness": (
         "m = tl.ToyModel(tl.Config(5, 2, 2, feature_probability=[1.0, 0.1]))\n"
-        "tl.widgets.robustness_explorer(m, [0.0, 0.9], n_examples=256)"
+        "tl.adversarial_robustness.robustness_explorer(m, [0.0, 0.9], n_examples=256)"
     ),
-    "privileged": "tl.widgets.privileged_explorer(restarts=1, steps=200)",
-    "computation": "tl.widgets.computation_explorer(restarts=1, steps=200)",
+    "privileged": "tl.privileged_basis.privileged_explorer(restarts=1, steps=200)",
+    "computation": "tl.computation_in_superposition.computation_explorer(restarts=1, steps=200)",
 }
 SCRATCH_DIR = ARTIFACTS_DIR / "browser-notebooks"
 EXPLORER = ".toy-explorer"

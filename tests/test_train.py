@@ -212,7 +212,7 @@ def test_divergence_raises_with_a_hint(engine):
 
 
 def check_section1(W: torch.Tensor) -> None:
-    """PAPER.md §1: 2 orthogonal features / two antipodal pairs / pentagon at S = 0, 0.8, 0.9."""
+    """The paper's §1 (Definitions and Motivation): 2 orthogonal features / two antipodal pairs / pentagon at S = 0, 0.8, 0.9."""
     rep = tl.represented(W)
     assert rep[0].tolist() == [True, True, False, False, False]
     assert abs(tl.angular_gaps(W[0]).min() - 90) < 5

@@ -4,8 +4,8 @@ Two engines compute the same thing:
 
 - ``"numba"``: the fused CPU kernel in :mod:`toy_lib._kernels` (data, forward, analytic backward and
   AdamW compiled into one loop). The default on CPU.
-- ``"torch"``: the same analytic gradients with batched torch matmuls and an in-place AdamW. Runs on
-  any device (e.g. a Colab GPU).
+- ``"torch"``: the same analytic gradients with batched torch matmuls and ``torch.optim.AdamW``.
+  Runs on any device (e.g. a Colab GPU).
 
 They draw different random numbers, so their weights differ run to run, but not in distribution.
 Both train every model kind: the tied models of §1-§8 and the untied absolute-value model of §9.
@@ -228,7 +228,7 @@ class _NumbaState:
 
 
 class _TorchState:
-    """Analytic gradients with batched matmuls and an in-place AdamW, on the model's device."""
+    """Analytic gradients with batched matmuls and ``torch.optim.AdamW``, on the model's device."""
 
     def __init__(self, model: ToyModel | AbsModel) -> None:
         self.params_ = {name: p.detach().clone() for name, p in model.named_parameters()}
@@ -244,14 +244,22 @@ class _TorchState:
         self.imp = model.importance.unsqueeze(1)
         self.prob = model.feature_probability
         self.sets = model.cfg.feature_sets
-        self.moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in self.params_.values()]
         self.generator: torch.Generator | None = None
+        self.optimizer: torch.optim.AdamW | None = None
 
     def run(self, lrs: np.ndarray, t0: int, seed: int, batch_size: int, hp: dict) -> np.ndarray:
         device = self.imp.device
+        params = list(self.params_.values())
         if self.generator is None:
             self.generator = torch.Generator(device=device).manual_seed(seed)
-        params = list(self.params_.values())
+            self.optimizer = torch.optim.AdamW(
+                params,
+                lr=float(lrs[0]),
+                betas=(hp["beta1"], hp["beta2"]),
+                eps=hp["eps"],
+                weight_decay=hp["weight_decay"],
+            )
+        group = self.optimizer.param_groups[0]
         losses = torch.empty(len(lrs), self.imp.shape[0], device=device)
         for s, lr in enumerate(lrs.tolist()):
             x = generate_batch(self.prob, batch_size, generator=self.generator, sets=self.sets)
@@ -259,13 +267,10 @@ class _TorchState:
                 x = random_signs(x, self.generator)
             loss, *grads = self.grads(*params, self.imp, x)
             losses[s] = loss
-            t = t0 + s + 1
-            for p, g, (m, v) in zip(params, grads, self.moments, strict=True):
-                p.mul_(1 - lr * hp["weight_decay"])
-                m.mul_(hp["beta1"]).add_(g, alpha=1 - hp["beta1"])
-                v.mul_(hp["beta2"]).addcmul_(g, g, value=1 - hp["beta2"])
-                denom = (v / (1 - hp["beta2"] ** t)).sqrt_().add_(hp["eps"])
-                p.addcdiv_(m, denom, value=-lr / (1 - hp["beta1"] ** t))
+            for p, g in zip(params, grads, strict=True):
+                p.grad = g
+            group["lr"] = lr
+            self.optimizer.step()
         return losses.cpu().numpy()
 
     def params(self) -> dict[str, torch.Tensor]:

@@ -18,7 +18,7 @@ hidden, features)``, ``W2 (..., features, hidden)``):
   (default 0.1, a fifth of the mean target 0.5) of ``|v|``, separately for ``v < 0`` and ``v > 0``
   (:func:`computed`); one sign alone is one computed ReLU (:func:`computed_signs`).
 
-The experiment (PAPER.md §9, densities of the public ARENA reproduction): ``n = 100`` features,
+The experiment (the paper's §9, https://transformer-circuits.pub/2022/toy_model/index.html#computation; densities of the public ARENA reproduction): ``n = 100`` features,
 ``m = 40`` neurons, importance ``0.8**i``, densities ``[1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001]``.
 """
 

@@ -6,7 +6,7 @@ privileged basis). A neuron is **monosemantic** when its input weights (row ``W[
 feature and **polysemantic** when they spread over several. In the linear-hidden model of §1-§7
 any rotation of ``W`` is an equally good solution, so its rows mean nothing in particular.
 
-The experiment (PAPER.md §8, ARENA 1.3.1's densities): ``n = 10`` features, ``m = 5`` neurons,
+The experiment (the paper's §8, https://transformer-circuits.pub/2022/toy_model/index.html#privileged-basis; ARENA 1.3.1's densities): ``n = 10`` features, ``m = 5`` neurons,
 importance ``0.75**i``, densities ``[0.75, 0.35, 0.15, 0.1, 0.06, 0.02, 0.01]``, 10,000 steps.
 """
 
