@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import ipywidgets as widgets
+import numpy as np
+import pytest
 import torch
 
 import toy_lib as tl
+from toy_lib import _kernels
 
 
 def find(box: widgets.Widget, description: str) -> widgets.Widget:
@@ -44,3 +47,37 @@ def hand_built_sweep() -> tl.geometry_nonuniform.PerturbationSweep:
     return tl.geometry_nonuniform.PerturbationSweep(
         torch.tensor([0.1, 0.2, 0.4, 0.8]), W, losses, losses.argmin(1), feature=0
     )
+
+
+def autograd_loss(W, b, imp, x, relu, hidden_relu=False):
+    """Reference loss written the obvious way. Shapes as in analytic_grads."""
+    h = torch.einsum("imn,ibn->ibm", W, x)
+    h = torch.relu(h) if hidden_relu else h
+    z = torch.einsum("imn,ibm->ibn", W, h) + b[:, None]
+    y = torch.relu(z) if relu else z
+    return (imp * (x - y) ** 2).sum(-1).mean(-1)
+
+
+def random_case(instances=2, m=3, n=7, batch=600, p=0.4, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    W = torch.randn(instances, m, n, generator=g)
+    b = 0.3 * torch.randn(instances, n, generator=g)
+    imp = torch.rand(instances, 1, n, generator=g) + 0.1
+    x = tl.generate_batch(torch.full((instances, n), p), batch, generator=g)
+    return W, b, imp, x
+
+
+MODEL_KINDS = pytest.mark.parametrize(
+    ("relu", "hidden_relu"),
+    [(True, False), (False, False), (True, True)],
+    ids=["relu-output", "linear", "relu-hidden"],
+)
+
+
+def kernel_batch(cfg: tl.Config, instance: int, batch: int, seed: int, step: int) -> np.ndarray:
+    """The batch the numba kernel draws for one (instance, step): ``(features, batch)``."""
+    sets = cfg.feature_sets
+    return _kernels.sample_batch(
+        cfg.probability[instance].numpy(), sets.lower[instance].numpy(), sets.group.numpy(),
+        sets.fresh_value.numpy(), batch, seed, instance, step,
+    )  # fmt: skip

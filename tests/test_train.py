@@ -6,63 +6,15 @@ import numba
 import numpy as np
 import pytest
 import torch
+from helpers import MODEL_KINDS, autograd_loss, kernel_batch, random_case
 
 import toy_lib as tl
-from toy_lib import _kernels
 from toy_lib.train import analytic_grads
 
 
 def small_cfg(n_instances: int = 3, n_features: int = 5, n_hidden: int = 2, p=0.3) -> tl.Config:
     return tl.Config(n_features, n_hidden, n_instances, feature_probability=p,
                      importance=tl.decaying_importance(n_features, 0.9))  # fmt: skip
-
-
-def autograd_loss(W, b, imp, x, relu, hidden_relu=False):
-    """Reference loss written the obvious way. Shapes as in analytic_grads."""
-    h = torch.einsum("imn,ibn->ibm", W, x)
-    h = torch.relu(h) if hidden_relu else h
-    z = torch.einsum("imn,ibm->ibn", W, h) + b[:, None]
-    y = torch.relu(z) if relu else z
-    return (imp * (x - y) ** 2).sum(-1).mean(-1)
-
-
-def random_case(instances=2, m=3, n=7, batch=600, p=0.4, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    W = torch.randn(instances, m, n, generator=g)
-    b = 0.3 * torch.randn(instances, n, generator=g)
-    imp = torch.rand(instances, 1, n, generator=g) + 0.1
-    x = tl.generate_batch(torch.full((instances, n), p), batch, generator=g)
-    return W, b, imp, x
-
-
-MODEL_KINDS = pytest.mark.parametrize(
-    ("relu", "hidden_relu"),
-    [(True, False), (False, False), (True, True)],
-    ids=["relu-output", "linear", "relu-hidden"],
-)
-
-
-@MODEL_KINDS
-@pytest.mark.parametrize(("m", "n"), [(3, 7), (8, 12)], ids=["plain-loops", "blocked-loops"])
-def test_numba_gradients_match_autograd(relu, hidden_relu, m, n):
-    assert _kernels.blocked_shape(m, n) == (m == 8), "both kernel code paths are checked"
-    W, b, imp, x = random_case(m=m, n=n)  # batch 600 spans several kernel tiles
-    Wg = W.clone().requires_grad_(True)
-    bg = b.clone().requires_grad_(True)
-    autograd_loss(Wg, bg, imp, x, relu, hidden_relu).sum().backward()
-    for k in range(W.shape[0]):
-        loss, gW, gb = _kernels.batch_grad(
-            W[k, None].numpy(),
-            b[k].numpy(),
-            imp[k, 0].numpy(),
-            np.ascontiguousarray(x[k].T.numpy()),
-            relu,
-            hidden_relu,
-        )
-        ref = autograd_loss(W, b, imp, x, relu, hidden_relu)[k]
-        assert loss == pytest.approx(float(ref), rel=1e-4)
-        np.testing.assert_allclose(gW[0], Wg.grad[k].numpy(), rtol=1e-3, atol=1e-5)
-        np.testing.assert_allclose(gb, bg.grad[k].numpy(), rtol=1e-3, atol=1e-5)
 
 
 @MODEL_KINDS
@@ -94,27 +46,6 @@ def test_numba_training_equals_torch_adamw_on_the_same_batches():
         opt.step()
     torch.testing.assert_close(model.W, ref.W, rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(model.b, ref.b, rtol=1e-4, atol=1e-5)
-
-
-def kernel_batch(cfg: tl.Config, instance: int, batch: int, seed: int, step: int) -> np.ndarray:
-    """The batch the numba kernel draws for one (instance, step): ``(features, batch)``."""
-    sets = cfg.feature_sets
-    return _kernels.sample_batch(
-        cfg.probability[instance].numpy(), sets.lower[instance].numpy(), sets.group.numpy(),
-        sets.fresh_value.numpy(), batch, seed, instance, step,
-    )  # fmt: skip
-
-
-def test_kernel_data_has_the_right_distribution():
-    p = np.array([1.0, 0.5, 0.1, 0.01], dtype=np.float32)
-    cfg = tl.Config(4, 2, feature_probability=torch.from_numpy(p)[None])
-    x = kernel_batch(cfg, 0, 200_000, seed=3, step=1)
-    np.testing.assert_allclose((x > 0).mean(1), p, rtol=0.05)
-    for j in range(4):
-        active = x[j][x[j] > 0]
-        assert active.max() < 1 and active.mean() == pytest.approx(0.5, abs=0.01)
-    nxt = kernel_batch(cfg, 0, 200_000, seed=3, step=2)
-    assert abs(np.corrcoef(x[0], nxt[0])[0, 1]) < 0.01, "consecutive steps draw fresh data"
 
 
 def test_torch_data_has_the_right_distribution():

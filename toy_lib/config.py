@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from .data import FeatureSets
+from .validate import check_int
 
 __all__ = ["Config", "decaying_importance", "density_from_sparsity"]
 
@@ -26,7 +27,7 @@ def decaying_importance(n_features: int, decay: float) -> torch.Tensor:
 
     Returns: ``(n_features,)`` float32.
     """
-    _check_int("n_features", n_features, minimum=1)
+    check_int("n_features", n_features)
     if not _is_finite_real(decay) or decay <= 0:
         raise ValueError(f"decay={decay!r} is not allowed: it must be a finite number > 0")
     return torch.tensor([float(decay) ** i for i in range(n_features)], dtype=torch.float32)
@@ -46,13 +47,6 @@ def _is_finite_real(x: Any) -> bool:
         and not isinstance(x, bool)
         and math.isfinite(x)
     )
-
-
-def _check_int(name: str, value: Any, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name}={value!r} is not allowed: it must be an integer >= {minimum}")
-    if value < minimum:
-        raise ValueError(f"{name}={value!r} is not allowed: it must be an integer >= {minimum}")
 
 
 def _broadcast(name: str, value: Any, n_instances: int, n_features: int) -> torch.Tensor:
@@ -120,9 +114,9 @@ class Config:
     feature_sets: FeatureSets = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        _check_int("n_features", self.n_features, minimum=1)
-        _check_int("n_hidden", self.n_hidden, minimum=1)
-        _check_int("n_instances", self.n_instances, minimum=1)
+        check_int("n_features", self.n_features)
+        check_int("n_hidden", self.n_hidden)
+        check_int("n_instances", self.n_instances)
         p = _broadcast(
             "feature_probability", self.feature_probability, self.n_instances, self.n_features
         )
@@ -157,7 +151,7 @@ class Config:
 
         Instance ``i`` of ``self`` becomes instances ``i*k .. i*k+k-1`` of the result.
         """
-        _check_int("k", k, minimum=1)
+        check_int("k", k)
         return Config(
             n_features=self.n_features,
             n_hidden=self.n_hidden,

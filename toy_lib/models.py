@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from .config import Config
+from .validate import check_int, check_number
 
 __all__ = ["AbsModel", "HIDDEN_ACTIVATIONS", "OUTPUTS", "ToyModel"]
 
@@ -29,23 +30,10 @@ HIDDEN_ACTIVATIONS = ("linear", "relu")
 HiddenActivation = Literal["linear", "relu"]
 
 
-def _check_seed(seed: object) -> None:
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed={seed!r} is not allowed: it must be an integer >= 0")
-
-
-def _check_init_scale(init_scale: object) -> None:
-    ok = isinstance(init_scale, int | float) and not isinstance(init_scale, bool)
-    if not (ok and math.isfinite(init_scale) and init_scale > 0):
-        raise ValueError(
-            f"init_scale={init_scale!r} is not allowed: it must be a finite number > 0"
-        )
-
-
 def _initial_std(cfg: Config, seed: object, init_scale: object) -> float:
     """Checks ``seed`` and ``init_scale``; the std of every initial weight matrix."""
-    _check_seed(seed)
-    _check_init_scale(init_scale)
+    check_int("seed", seed, 0)
+    check_number("init_scale", init_scale, 0, low_open=True)
     return init_scale * math.sqrt(2.0 / (cfg.n_features + cfg.n_hidden))
 
 

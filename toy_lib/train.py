@@ -13,7 +13,6 @@ Both train every model kind: the tied models of §1-§8 and the untied absolute-
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -30,6 +29,7 @@ from . import _kernels
 from .config import Config
 from .data import generate_batch, random_signs, sparse_from_uniform
 from .models import AbsModel, ToyModel
+from .validate import check_int, check_number
 
 __all__ = [
     "abs_value_grads",
@@ -110,28 +110,11 @@ def lr_schedule(
     return (lr * shape * warm).astype(np.float32)
 
 
-def _check_positive_int(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{name}={value!r} is not allowed: it must be an integer >= 1")
-
-
-def _check_number(name: str, value: object, low: float, high: float, *, low_open: bool) -> None:
-    ok = isinstance(value, int | float | np.floating) and not isinstance(value, bool)
-    ok = (
-        ok and math.isfinite(value) and (value > low if low_open else value >= low) and value < high
-    )
-    if not ok:
-        bracket = "(" if low_open else "["
-        raise ValueError(
-            f"{name}={value!r} is not allowed: it must be a number in {bracket}{low}, {high})"
-        )
-
-
 def _snapshot_schedule(snapshot_every: int | Sequence[int] | None, steps: int) -> list[int]:
     if snapshot_every is None:
         return []
     if isinstance(snapshot_every, int | np.integer) and not isinstance(snapshot_every, bool):
-        _check_positive_int("snapshot_every", snapshot_every)
+        check_int("snapshot_every", snapshot_every)
         return list(range(0, steps + 1, int(snapshot_every)))
     try:
         points = sorted({int(s) for s in snapshot_every})
@@ -367,17 +350,16 @@ def train(
         ValueError: an argument out of range (the message says which and what is allowed).
         TrainingDiverged: the loss became NaN or infinite (usually the learning rate is too high).
     """
-    _check_positive_int("steps", steps)
-    _check_positive_int("batch_size", batch_size)
-    _check_number("lr", lr, 0.0, math.inf, low_open=True)
-    _check_number("weight_decay", weight_decay, 0.0, math.inf, low_open=False)
-    _check_number("eps", eps, 0.0, math.inf, low_open=True)
+    check_int("steps", steps)
+    check_int("batch_size", batch_size)
+    check_number("lr", lr, 0.0, low_open=True)
+    check_number("weight_decay", weight_decay, 0.0, low_open=False)
+    check_number("eps", eps, 0.0, low_open=True)
     if len(betas) != 2:
         raise ValueError(f"betas={betas!r} is not allowed: it must be two numbers in [0, 1)")
     for name, beta in zip(("betas[0]", "betas[1]"), betas, strict=True):
-        _check_number(name, beta, 0.0, 1.0, low_open=False)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed={seed!r} is not allowed: it must be an integer >= 0")
+        check_number(name, beta, 0.0, 1.0)
+    check_int("seed", seed, 0)
     lrs = lr_schedule(lr, steps, schedule, warmup_steps)
     snaps = _snapshot_schedule(snapshot_every, steps)
     if snaps and not isinstance(model, ToyModel):
@@ -456,7 +438,7 @@ def evaluate_loss(
     Uses a large sample (default 100,000), and every instance sees the same uniform draws (common
     random numbers), so instances, e.g. restarts, are compared fairly and without extra noise.
     """
-    _check_positive_int("n_samples", n_samples)
+    check_int("n_samples", n_samples)
     g = torch.Generator(device=model.device).manual_seed(seed)
     total = torch.zeros(model.cfg.n_instances, device=model.device)
     chunk = 8192
@@ -511,7 +493,7 @@ def train_best_of(
     ``functools.partial(tl.ToyModel, hidden_activation="relu")`` or ``tl.AbsModel``.
     ``train_kwargs`` go to :func:`train`.
     """
-    _check_positive_int("k", k)
+    check_int("k", k)
     make = partial(ToyModel, output=output) if make_model is None else make_model
     big = make(cfg.repeat_instances(k), seed=seed, device=device)
     history = train(big, seed=seed, **train_kwargs)

@@ -34,6 +34,7 @@ from torch.func import functional_call
 
 from ..config import Config
 from ..models import ToyModel
+from ..validate import check_int
 
 __all__ = [
     "ATTACKS",
@@ -215,11 +216,6 @@ def _random_in_ball(
     return eps * radius ** (1.0 / shape[-1]) * direction
 
 
-def _check_count(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name}={value!r} is not allowed: it must be an integer >= 1")
-
-
 def gradient_attack(
     model: ToyModel,
     x: torch.Tensor,
@@ -244,8 +240,8 @@ def gradient_attack(
     """
     _check_inputs(model, x)
     eps = _budget(budget, model, x)
-    _check_count("steps", steps)
-    _check_count("restarts", restarts)
+    check_int("steps", steps)
+    check_int("restarts", restarts)
     if start not in START_MODES:
         raise ValueError(f"start={start!r} is not allowed: choose one of {START_MODES}")
     if start == "zero" and restarts != 1:
@@ -295,7 +291,7 @@ def random_attack(
     """
     _check_inputs(model, x)
     eps = _budget(budget, model, x)
-    _check_count("draws", draws)
+    check_int("draws", draws)
     x = x.detach()
     generator = torch.Generator(device=x.device).manual_seed(seed)
     clean = example_loss(model, x)

@@ -29,6 +29,7 @@ from ..metrics import (
     feature_dimensionality,
     feature_norms,
 )
+from ..validate import check_number
 
 __all__ = [
     "Polytope",
@@ -144,7 +145,7 @@ def factor_labels(
     component, so features share a label exactly when they share a factor. Unrepresented features
     get ``-1``.
     """
-    _check_fraction("threshold", threshold)
+    check_number("threshold", threshold, 0, 1, low_open=True)
     W = torch.as_tensor(W)
     rep = feature_norms(W) > norm_threshold
     n = W.shape[-1]
@@ -222,8 +223,8 @@ def tegum_factors(
         raise ValueError(
             f"W has shape {tuple(W.shape)}: tegum_factors needs one model's (hidden, features)"
         )
-    _check_fraction("rank_tol", rank_tol)
-    _check_fraction("match_tol", match_tol)
+    check_number("rank_tol", rank_tol, 0, 1, low_open=True)
+    check_number("match_tol", match_tol, 0, 1, low_open=True)
     labels = factor_labels(W, threshold=threshold, norm_threshold=norm_threshold)
     dims = feature_dimensionality(W)
     overlap = cosine_similarity(W).abs()
@@ -372,7 +373,7 @@ def fraction_counts(
 
     ``dims`` is any tensor of feature dimensionalities; it is flattened.
     """
-    _check_fraction("window", window)
+    check_number("window", window, 0, 1, low_open=True)
     d = torch.as_tensor(dims, dtype=torch.float32).flatten()
     f = torch.as_tensor(fractions, dtype=torch.float32).flatten()
     return ((d.unsqueeze(0) - f.unsqueeze(1)).abs() <= window).sum(1)
@@ -391,8 +392,8 @@ def cluster_counts(
     range: ``(number within ± span) · window / span``. A smooth spread gives a ratio near 1; a
     cluster at the fraction gives up to ``span / window``. Both are ``(len(fractions),)`` float.
     """
-    _check_fraction("window", window)
-    _check_fraction("span", span)
+    check_number("window", window, 0, 1, low_open=True)
+    check_number("span", span, 0, 1, low_open=True)
     if not span > window:
         raise ValueError(f"span={span!r} is not allowed: it must exceed window={window!r}")
     observed = fraction_counts(dims, fractions, window).float()
@@ -412,8 +413,3 @@ def longest_run_near(values: torch.Tensor, target: float, tol: float) -> tuple[i
         if run > best_len:
             best_start, best_len = i - run + 1, run
     return best_start, best_len
-
-
-def _check_fraction(name: str, value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
-        raise ValueError(f"{name}={value!r} is not allowed: it must be a number in (0, 1)")

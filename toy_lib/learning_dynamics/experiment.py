@@ -42,6 +42,7 @@ from ..geometry_uniform.experiment import Polytope
 from ..metrics import angular_gaps, feature_dimensionality, feature_norms, represented
 from ..models import ToyModel
 from ..train import History, train
+from ..validate import check_int, check_number
 
 __all__ = [
     "DYNAMICS_DENSITIES",
@@ -93,25 +94,14 @@ def fraction_label(value: float) -> str:
     return str(Fraction(value).limit_denominator(16))
 
 
-def _check_int(name: str, value: object, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name}={value!r} is not allowed: it must be an integer >= {low}")
-
-
-def _check_min_drop(min_drop: object) -> None:
-    ok = isinstance(min_drop, int | float) and not isinstance(min_drop, bool)
-    if not (ok and 0 <= min_drop < 1):
-        raise ValueError(f"min_drop={min_drop!r} is not allowed: it must be a number in [0, 1)")
-
-
 def log_snapshot_steps(steps: int, n_snapshots: int = 100) -> list[int]:
     """Step 0 and about ``n_snapshots`` log-spaced steps from 1 to ``steps``, as sorted unique ints.
 
     Early steps are close together, so a few are merged: the list can be shorter than
     ``n_snapshots + 1``. It always ends with ``steps``.
     """
-    _check_int("steps", steps, 1)
-    _check_int("n_snapshots", n_snapshots, 1)
+    check_int("steps", steps, 1)
+    check_int("n_snapshots", n_snapshots, 1)
     points = np.round(np.logspace(0, math.log10(steps), n_snapshots)).astype(int)
     return sorted({0, steps, *points.tolist()})
 
@@ -268,9 +258,9 @@ def drop_windows(
     L = torch.as_tensor(loss, dtype=torch.float64)
     if L.dim() != 2:
         raise ValueError(f"loss has shape {tuple(L.shape)}: it must be (snapshots, instances)")
-    _check_int("span", span, 1)
-    _check_int("hold", hold, 2)
-    _check_min_drop(min_drop)
+    check_int("span", span, 1)
+    check_int("hold", hold, 2)
+    check_number("min_drop", min_drop, 0, 1)
     out = torch.zeros(L.shape, dtype=torch.bool)
     a = torch.arange(hold - 1, L.shape[0] - span)
     if a.numel():
@@ -318,9 +308,9 @@ def find_jumps(
             f"D has shape {tuple(D.shape)} and loss {tuple(L.shape)}: they must be "
             "(snapshots, instances, features) and (snapshots, instances)"
         )
-    _check_int("hold", hold, 2)
-    _check_int("window", window, 1)
-    _check_min_drop(min_drop)
+    check_int("hold", hold, 2)
+    check_int("window", window, 1)
+    check_number("min_drop", min_drop, 0, 1)
     f = _check_levels(levels, tol)
     need = 2 * tol * (1 + window / (hold - 1))
     if f.numel() > 1 and torch.diff(f.sort().values).min() <= need:
