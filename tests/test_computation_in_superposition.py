@@ -119,6 +119,7 @@ def test_motif_detector_finds_the_hand_built_motif():
             "inhibitor fires on the other sign",
         ),
         ([[2.0, -0.5], [1.0, 0.0]], [[0.1, 2.0], [0.0, -4.0]], "strong gain too small"),
+        ([[2.0, 0.5], [1.0, 0.0]], [[0.5, 2.0], [0.0, -4.0]], "in-weights of the same sign"),
     ],
 )
 def test_motif_detector_rejects_non_motifs(W1, W2t, why):
@@ -208,3 +209,70 @@ def test_default_explorer_answers_fast():
     find(box, "seed").value = 1
     seconds = float(status_of(box).rsplit("retrained in ", 1)[1].split(" s")[0])
     assert seconds < 8.0, status_of(box)  # about 1-2 s on 2 idle cores
+
+
+def test_neuron_features_count_what_the_stacked_weights_show():
+    # neuron 0 dedicated (tiny residual below 10%), 1 the paper's motif neuron [2, -1/2],
+    # 2 reads four features alike, 3 is dead (no positive gain).
+    W1 = torch.tensor([[1.0, 0.05, 0, 0, 0], [2.0, -0.5, 0, 0, 0], [0.5, -0.5, 0.5, 0.5, 0],
+                       [0, 0, 0, 0, 1.0]])  # fmt: skip
+    W2t = torch.tensor([[1.0, 0, 0, 0, 0], [0.5, 2.0, 0, 0, 0], [1.0, 1.0, 1.0, 1.0, 0],
+                        [0, 0, 0, 0, -1.0]])  # fmt: skip
+    rep = C.neuron_features(W1, W2t.T)
+    assert rep.shown.tolist() == [1, 2, 4, 1]
+    assert rep.live.tolist() == [True, True, True, False]
+    assert rep.primary.tolist()[:3] == [0, 0, 0]  # ties: the lowest feature index
+    assert rep.polysemantic.tolist() == [False, True, True, False]
+    assert int(rep.n_polysemantic) == 2 and int(rep.n_highly_polysemantic) == 1
+    assert int(rep.n_live) == 3
+    top = torch.tensor([True, False, False, False, False])
+    assert float(rep.monosemantic_share(top)) == pytest.approx(1 / 3)  # 0 of neurons 0, 1, 2
+    assert C.neuron_features(W1, W2t.T, share=0.02).shown.tolist()[0] == 2  # residual shows
+    batched = C.neuron_features(W1.expand(3, -1, -1), W2t.T.expand(3, -1, -1))
+    assert batched.n_polysemantic.tolist() == [2, 2, 2]
+    for kwargs in ({"share": 0.0}, {"live_gain": -1.0}, {"highly": 1}):
+        with pytest.raises(ValueError, match=next(iter(kwargs))):
+            C.neuron_features(W1, W2t.T, **kwargs)
+
+
+def test_rescale_neurons_keeps_the_function():
+    model = _model(MOTIF_W1, MOTIF_W2T)
+    W1, W2 = C.rescale_neurons(model.W1, model.W2)
+    assert torch.allclose(W1.abs().amax(-1), torch.ones(1, 4))
+    rescaled = _model(W1[0].tolist(), W2[0].T.tolist())
+    x = torch.rand(1, 64, 2) * 2 - 1
+    assert torch.allclose(rescaled(x), model(x), atol=1e-6)
+    zero = C.rescale_neurons(torch.zeros(2, 3), torch.zeros(3, 2))
+    assert torch.equal(zero[0], torch.zeros(2, 3))  # dead neurons stay 0, no NaN
+
+
+def _dense_sweep_model() -> tl.AbsModel:
+    """The hand-made dense solution (two neurons on each of the top m/2 features) at every
+    density of the sweep."""
+    cfg = C.abs_config()
+    model = tl.AbsModel(cfg)
+    m = cfg.n_hidden
+    with torch.no_grad():
+        model.W1.zero_()
+        model.W2.zero_()
+        for i in range(m // 2):
+            model.W1[:, 2 * i, i], model.W1[:, 2 * i + 1, i] = 1.0, -1.0
+            model.W2[:, i, 2 * i], model.W2[:, i, 2 * i + 1] = 1.0, 1.0
+        model.b.copy_(cfg.probability / 2)
+        model.b[:, : m // 2] = 0.0
+    return model
+
+
+def test_sweep_claims_on_the_dense_solution():
+    model = _dense_sweep_model()
+    claims = C.sweep_claims(model, C.dense_solution_loss(model.cfg))
+    held = {c.paper: c.holds for c in claims}
+    assert held["1.0: all neurons are monosemantic"]
+    assert held["1: (yardstick) as good as the dense solution"]
+    # a model without superposition fails every claim about polysemantic neurons
+    assert not held["0.1: a few slightly polysemantic neurons"]
+    assert not held["0.001: all neurons are highly polysemantic"]
+    assert not held["0.01: computation in superposition"]  # 40 ReLUs, 20 |x|: not more
+    assert not held["0.01: (yardstick) better than the dense solution"]  # equal, not better
+    with pytest.raises(ValueError, match="densities"):
+        C.sweep_claims(_model(DENSE_W1, DENSE_W2T), torch.ones(1))

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 
 from ..figures import to_numpy
+from .experiment import NeuronReport
 
 __all__ = [
     "ABS_CMAP",
@@ -19,9 +20,23 @@ __all__ = [
     "computed_counts_figure",
     "motif_figure",
     "plot_abs_weights",
+    "polysemantic_counts_figure",
+    "rescale_neurons",
 ]
 
 ABS_CMAP = "RdBu_r"
+
+
+def rescale_neurons(W1: torch.Tensor, W2: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The same model with every neuron rescaled so its largest ``|W1|`` weight is 1, as the
+    paper plots it: row ``k`` of ``W1 (..., hidden, features)`` is divided by that weight and
+    column ``k`` of ``W2 (..., features, hidden)`` multiplied by it. ReLU is positively
+    homogeneous, so the model computes exactly the same function (all-zero neurons stay 0)."""
+    W1 = torch.as_tensor(W1).detach().float()
+    W2 = torch.as_tensor(W2).detach().float()
+    scale = W1.abs().amax(-1, keepdim=True)  # (..., hidden, 1)
+    scale = torch.where(scale > 0, scale, torch.ones_like(scale))
+    return W1 / scale, W2 * scale.transpose(-1, -2)
 
 
 def plot_abs_weights(
@@ -157,4 +172,29 @@ def motif_figure(
     ax.set(xlabel=f"x_{a} (strong feature, all others 0)", ylabel=f"into y_{c}",
            title=f"interference of feature {a} on y_{c}")  # fmt: skip
     ax.legend(fontsize=7)
+    return fig
+
+
+def polysemantic_counts_figure(
+    densities: Sequence[float], report: NeuronReport, n_hidden: int
+) -> Figure:
+    """Live, polysemantic and highly polysemantic neurons (:class:`NeuronReport`, one instance per
+    density) against density, with the ``n_hidden`` line."""
+    fig, ax = plt.subplots(figsize=(5.6, 3.2), layout="constrained")
+    x = np.asarray(densities, dtype=float)
+    series = {
+        "live neurons": report.n_live,
+        "polysemantic (≥ 2 features)": report.n_polysemantic,
+        f"highly polysemantic (≥ {report.highly} features)": report.n_highly_polysemantic,
+    }
+    for (label, y), marker in zip(series.items(), ("o", "s", "^"), strict=True):
+        ax.plot(x, to_numpy(y), marker=marker, label=label)
+    ax.axhline(n_hidden, color="0.5", ls=":", lw=1)
+    ax.set_xscale("log")
+    ax.invert_xaxis()
+    ax.set_xlabel("feature density 1 − S (sparser →)")
+    ax.set_ylabel("neurons")
+    ax.set_ylim(-1, n_hidden + 3)
+    ax.legend(fontsize=8, loc="center left")
+    ax.set_title("Polysemantic neurons by density", fontsize=10)
     return fig
