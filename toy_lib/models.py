@@ -9,6 +9,12 @@
 Our ``W`` is stored as ``(instances, hidden, features)`` so that column ``W[k, :, i]`` is feature
 i's direction, as in the paper. (The authors' Colab stores the transpose, ``(instances, features,
 hidden)``.)
+
+The default start is a Xavier-normal (Glorot) draw for each instance on its own: std
+``sqrt(2 / (n + m))``, the same whatever the number of instances. It is not the Colab's: the Colab
+calls torch's ``xavier_normal_`` on the whole stacked ``(instances, n, m)`` tensor, which torch
+treats as a convolution kernel, giving std ``sqrt(2 / (n·m + instances·m))`` (2-4.5× smaller at the
+paper's sizes, and dependent on the number of instances). ``init_scale`` multiplies our std.
 """
 
 from __future__ import annotations

@@ -335,8 +335,9 @@ def train(
 ) -> History:
     """Train every instance of ``model`` in place with AdamW on the paper's loss.
 
-    The defaults are the authors' Colab: AdamW (PyTorch's default weight decay 0.01), lr 1e-3,
-    constant schedule, batch 1024, 10,000 steps. Pass ``weight_decay=0`` for plain Adam (ARENA's choice).
+    The optimiser defaults are the authors' Colab's: AdamW (PyTorch's default weight decay 0.01),
+    lr 1e-3, constant schedule, batch 1024, 10,000 steps (the models' default start is not the
+    Colab's; see :mod:`toy_lib.models`). Pass ``weight_decay=0`` for plain Adam (ARENA's choice).
 
     Args:
         seed: seeds the data stream (the initial weights come from the model's own seed).
