@@ -10,12 +10,67 @@ not render (GitHub, nbviewer).
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import ipywidgets as widgets
 from IPython.display import Image, display
 
-__all__ = ["Explorer", "live_explorer"]
+__all__ = ["Explorer", "SLIDER_KINDS", "live_explorer", "slider", "toggle"]
+
+#: The slider kinds :func:`slider` makes.
+SLIDER_KINDS = {
+    "float": widgets.FloatSlider,
+    "int": widgets.IntSlider,
+    "select": widgets.SelectionSlider,
+}
+
+
+def slider(
+    kind: str,
+    description: str,
+    value: Any,
+    options_or_range: Iterable[Any] | Sequence[float],
+    *,
+    width: str = "420px",
+    label_width: str = "110px",
+    **kw: Any,
+) -> widgets.Widget:
+    """Every explorer's slider: ``continuous_update=False`` (a retrain per release, not per pixel),
+    a label ``label_width`` wide and the whole slider ``width`` wide.
+
+    ``kind`` is ``"float"`` or ``"int"`` (``options_or_range`` is ``(min, max)`` or
+    ``(min, max, step)``) or ``"select"`` (a ``SelectionSlider``; ``options_or_range`` are its
+    options: values, or ``(label, value)`` pairs). ``kw`` go to the widget.
+    """
+    if kind not in SLIDER_KINDS:
+        raise ValueError(f"kind={kind!r} is not allowed: choose one of {list(SLIDER_KINDS)}")
+    common = {
+        "value": value,
+        "description": description,
+        "continuous_update": False,
+        "style": {"description_width": label_width},
+        "layout": widgets.Layout(width=width),
+    }
+    if kind == "select":
+        return widgets.SelectionSlider(options=options_or_range, **common, **kw)
+    bounds = tuple(options_or_range)
+    if len(bounds) not in (2, 3):
+        raise ValueError(
+            f"options_or_range={options_or_range!r} is not allowed: a {kind} slider takes "
+            "(min, max) or (min, max, step)"
+        )
+    ends = dict(zip(("min", "max", "step"), bounds, strict=False))
+    return SLIDER_KINDS[kind](**ends, **common, **kw)
+
+
+def toggle(
+    description: str, options: Sequence[Any], value: Any, *, label_width: str = "110px"
+) -> widgets.ToggleButtons:
+    """Toggle buttons with the same label width as the sliders beside them."""
+    buttons = widgets.ToggleButtons(options=list(options), value=value, description=description)
+    buttons.style.description_width = label_width
+    return buttons
 
 
 class Explorer(widgets.VBox):

@@ -9,7 +9,7 @@ import ipywidgets as widgets
 import torch
 
 from ..data import generate_batch
-from ..explorer import live_explorer
+from ..explorer import live_explorer, slider
 from ..figures import figure_png
 from ..metrics import dimensions_per_feature, represented
 from ..models import ToyModel
@@ -52,18 +52,12 @@ def robustness_explorer(
     index = n - 1 if index is None else index
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < n:
         raise ValueError(f"index={index!r} is not allowed: it must be an integer in [0, {n})")
-    style = {"description_width": "150px"}
-    common = {"continuous_update": False, "style": style, "layout": widgets.Layout(width="460px")}
-    s_slider = widgets.SelectionSlider(
-        options=[(f"{v:g}", k) for k, v in enumerate(s)],
-        value=index,
-        description="sparsity S",
-        **common,
+    wide = {"width": "460px", "label_width": "150px"}
+    s_slider = slider(
+        "select", "sparsity S", index, [(f"{v:g}", k) for k, v in enumerate(s)], **wide
     )
     s_slider.add_class("toy-sparsity")
-    f_slider = widgets.FloatSlider(
-        value=fraction, min=0.02, max=3.0, step=0.02, description="budget (× mean ‖x‖)", **common
-    )
+    f_slider = slider("float", "budget (× mean ‖x‖)", fraction, (0.02, 3.0, 0.02), **wide)
     W = model.W.detach()
     inverse_dstar = 1.0 / dimensions_per_feature(W)
     n_rep = represented(W).sum(-1)

@@ -7,7 +7,7 @@ import time
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
-from ..explorer import live_explorer
+from ..explorer import live_explorer, slider
 from ..figures import figure_png
 from .experiment import (
     COMPUTATION_DENSITIES,
@@ -37,15 +37,10 @@ def computation_explorer(
 
     The density slider has the CSS class ``toy-sparsity``.
     """
-    style = {"description_width": "110px"}
-    common = {"continuous_update": False, "style": style, "layout": widgets.Layout(width="420px")}
     options = sorted(set(COMPUTATION_DENSITIES) | {float(density)}, reverse=True)
-    d_slider = widgets.SelectionSlider(
-        options=[(f"{v:g}", v) for v in options], value=float(density), description="density",
-        **common,
-    )  # fmt: skip
-    m_slider = widgets.IntSlider(value=n_hidden, min=2, max=20, description="neurons", **common)
-    seed_slider = widgets.IntSlider(value=seed, min=0, max=20, description="seed", **common)
+    d_slider = slider("select", "density", float(density), [(f"{v:g}", v) for v in options])
+    m_slider = slider("int", "neurons", n_hidden, (2, 20))
+    seed_slider = slider("int", "seed", seed, (0, 20))
     d_slider.add_class("toy-sparsity")
 
     def render() -> tuple[bytes, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from ..explorer import live_explorer
+from ..explorer import live_explorer, slider, toggle
 from ..figures import figure_png
 from ..metrics import represented
 from .experiment import SPARSITY_CHOICES, train_superposition_model
@@ -27,29 +27,10 @@ def superposition_explorer(
     """
     if sparsity not in SPARSITY_CHOICES:
         raise ValueError(f"sparsity={sparsity!r} is not allowed: choose one of {SPARSITY_CHOICES}")
-    style = {"description_width": "110px"}
-    common = {"style": style, "layout": widgets.Layout(width="420px")}
-    s_slider = widgets.SelectionSlider(
-        options=SPARSITY_CHOICES,
-        value=sparsity,
-        description="sparsity",
-        continuous_update=False,
-        **common,
-    )
-    kind = widgets.ToggleButtons(options=["relu", "linear"], value=output, description="output")
-    kind.style.description_width = "110px"
-    d_slider = widgets.FloatSlider(
-        value=decay,
-        min=0.5,
-        max=1.0,
-        step=0.05,
-        description="importance decay",
-        continuous_update=False,
-        **common,
-    )
-    seed_slider = widgets.IntSlider(
-        value=seed, min=0, max=20, description="seed", continuous_update=False, **common
-    )
+    s_slider = slider("select", "sparsity", sparsity, SPARSITY_CHOICES)
+    kind = toggle("output", ["relu", "linear"], output)
+    d_slider = slider("float", "importance decay", decay, (0.5, 1.0, 0.05))
+    seed_slider = slider("int", "seed", seed, (0, 20))
 
     def render() -> tuple[bytes, str]:
         r = train_superposition_model(

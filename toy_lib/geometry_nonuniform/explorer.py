@@ -7,7 +7,7 @@ import math
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
-from ..explorer import live_explorer
+from ..explorer import live_explorer, slider
 from ..figures import figure_png, plot_gram
 from .experiment import (
     CORRELATION_STRUCTURES,
@@ -31,16 +31,11 @@ def perturbation_explorer(sweep: PerturbationSweep, *, relative: float = 1.0) ->
         raise ValueError(f"relative={relative!r} is not allowed: it must be a density ratio > 0")
     rel = sweep.relative.tolist()
     start = min(range(len(rel)), key=lambda i: abs(math.log(rel[i] / relative)))
-    style = {"description_width": "130px"}
-    common = {"continuous_update": False, "style": style, "layout": widgets.Layout(width="440px")}
-    point = widgets.SelectionSlider(
-        options=[(f"{r:.3g}", i) for i, r in enumerate(rel)],
-        value=start,
-        description="relative density",
-        **common,
-    )
+    wide = {"width": "440px", "label_width": "130px"}
+    options = [(f"{r:.3g}", i) for i, r in enumerate(rel)]
+    point = slider("select", "relative density", start, options, **wide)
     k = sweep.W.shape[1]
-    rank = widgets.IntSlider(value=1, min=1, max=k, description="restart (by loss)", **common)
+    rank = slider("int", "restart (by loss)", 1, (1, k), **wide)
 
     def render() -> tuple[bytes, str]:
         i = point.value
@@ -67,32 +62,15 @@ def correlation_explorer(
     directions coloured by set, with ``WᵀW``; the status line names each set's geometry."""
     if density not in DENSITY_CHOICES:
         raise ValueError(f"density={density!r} is not allowed: choose one of {DENSITY_CHOICES}")
-    style = {"description_width": "110px"}
-    layout = widgets.Layout(width="440px")
     choice = widgets.Dropdown(
         options=list(CORRELATION_STRUCTURES),
         value=structure,
         description="structure",
-        style=style,
-        layout=layout,
+        style={"description_width": "110px"},
+        layout=widgets.Layout(width="440px"),
     )
-    d_slider = widgets.SelectionSlider(
-        options=DENSITY_CHOICES,
-        value=density,
-        description="density 1 − S",
-        continuous_update=False,
-        style=style,
-        layout=layout,
-    )
-    seed_slider = widgets.IntSlider(
-        value=seed,
-        min=0,
-        max=20,
-        description="seed",
-        continuous_update=False,
-        style=style,
-        layout=layout,
-    )
+    d_slider = slider("select", "density 1 − S", density, DENSITY_CHOICES, width="440px")
+    seed_slider = slider("int", "seed", seed, (0, 20), width="440px")
 
     def render() -> tuple[bytes, str]:
         r = train_correlation_model(choice.value, d_slider.value, seed_slider.value, restarts)

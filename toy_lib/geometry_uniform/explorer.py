@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import torch
 
-from ..explorer import live_explorer
+from ..explorer import live_explorer, slider
 from ..figures import figure_png
 from ..metrics import dimensions_per_feature, represented
 from .experiment import summarize_factors, tegum_factors
@@ -34,20 +34,13 @@ def geometry_explorer(
     if not 0 <= index < W.shape[0]:
         raise ValueError(f"index={index!r} is not allowed: it must be in [0, {W.shape[0]})")
     options = [(f"{1 / float(v):.2f}", k) for k, v in enumerate(p)]
-    slider = widgets.SelectionSlider(
-        options=options,
-        value=index,
-        description="1/(1−S)",
-        continuous_update=False,
-        style={"description_width": "110px"},
-        layout=widgets.Layout(width="520px"),
-    )
-    slider.add_class("toy-sparsity")
+    s_slider = slider("select", "1/(1−S)", index, options, width="520px")
+    s_slider.add_class("toy-sparsity")
     dstar = dimensions_per_feature(W)
     n_rep = represented(W).sum(-1)
 
     def render() -> tuple[bytes, str]:
-        k = slider.value
+        k = s_slider.value
         factors = tegum_factors(W[k], **factor_kwargs)
         title = f"1/(1−S) = {1 / float(p[k]):.2f} (S = {1 - float(p[k]):.3f}), D* = {dstar[k]:.3f}"
         status = (
@@ -56,4 +49,4 @@ def geometry_explorer(
         )
         return figure_png(geometry_snapshot(W[k], factors, title=title)), status
 
-    return live_explorer(slider, (slider,), render, "300px")
+    return live_explorer(s_slider, (s_slider,), render, "300px")

@@ -6,7 +6,7 @@ import time
 
 import ipywidgets as widgets
 
-from ..explorer import live_explorer
+from ..explorer import live_explorer, slider
 from ..figures import figure_png
 from .experiment import (
     DYNAMICS_DENSITIES,
@@ -50,22 +50,13 @@ def dynamics_explorer(
         raise ValueError(f"density={density!r} is not allowed: choose one of {DYNAMICS_DENSITIES}")
     if init_scale not in INIT_SCALES:
         raise ValueError(f"init_scale={init_scale!r} is not allowed: choose one of {INIT_SCALES}")
-    style = {"description_width": "110px"}
-    common = {"continuous_update": False, "style": style, "layout": widgets.Layout(width="420px")}
-    d_slider = widgets.SelectionSlider(
-        options=DYNAMICS_DENSITIES, value=density, description="density 1 − S", **common
-    )
-    i_slider = widgets.SelectionSlider(
-        options=INIT_SCALES, value=init_scale, description="initial scale", **common
-    )
-    seed_slider = widgets.IntSlider(value=seed, min=0, max=20, description="seed", **common)
-    k_slider = widgets.IntSlider(value=instance, min=0, max=7, description="instance", **common)
+    d_slider = slider("select", "density 1 − S", density, DYNAMICS_DENSITIES)
+    i_slider = slider("select", "initial scale", init_scale, INIT_SCALES)
+    seed_slider = slider("int", "seed", seed, (0, 20))
+    k_slider = slider("int", "instance", instance, (0, 7))
     snaps = log_snapshot_steps(steps)
-    t_slider = widgets.SelectionSlider(
-        options=[(f"{s:,}", t) for t, s in enumerate(snaps)],
-        value=len(snaps) - 1,
-        description="step",
-        **common,
+    t_slider = slider(
+        "select", "step", len(snaps) - 1, [(f"{s:,}", t) for t, s in enumerate(snaps)]
     )
     t_slider.add_class("toy-step")
     cache: dict[tuple, Dynamics] = {}

@@ -7,7 +7,7 @@ import math
 import ipywidgets as widgets
 import torch
 
-from ..explorer import live_explorer
+from ..explorer import live_explorer, slider, toggle
 from .experiment import PHASE_PROBLEMS, PhaseDiagram, paper_phase_diagram, train_phase_cell
 from .figures import phase_name, phase_png
 
@@ -49,23 +49,13 @@ def phase_explorer(
         )
     r_opts = [(f"{float(v):.3g}", i) for i, v in enumerate(first.r)]
     p_opts = [(f"{float(v):.3g}", j) for j, v in enumerate(first.p)]
-    style = {"description_width": "150px"}
-    common = {"continuous_update": False, "style": style, "layout": widgets.Layout(width="460px")}
-    kind = widgets.ToggleButtons(options=list(PHASE_PROBLEMS), value=problem, description="problem")
-    kind.style.description_width = "150px"
-    r_slider = widgets.SelectionSlider(
-        options=r_opts,
-        value=int((first.r.log() - math.log(importance)).abs().argmin()),
-        description="importance r of extra",
-        **common,
-    )
-    p_slider = widgets.SelectionSlider(
-        options=p_opts,
-        value=int((first.p.log() - math.log(density)).abs().argmin()),
-        description="density 1 − S",
-        **common,
-    )
-    seed_slider = widgets.IntSlider(value=seed, min=0, max=20, description="seed", **common)
+    wide = {"width": "460px", "label_width": "150px"}
+    kind = toggle("problem", list(PHASE_PROBLEMS), problem, label_width="150px")
+    r_start = int((first.r.log() - math.log(importance)).abs().argmin())
+    r_slider = slider("select", "importance r of extra", r_start, r_opts, **wide)
+    p_start = int((first.p.log() - math.log(density)).abs().argmin())
+    p_slider = slider("select", "density 1 − S", p_start, p_opts, **wide)
+    seed_slider = slider("int", "seed", seed, (0, 20), **wide)
 
     def render() -> tuple[bytes, str]:
         diagram = diagrams[kind.value]

@@ -6,7 +6,7 @@ import time
 
 import ipywidgets as widgets
 
-from ..explorer import live_explorer
+from ..explorer import live_explorer, slider, toggle
 from ..figures import figure_png
 from .experiment import PRIVILEGED_DENSITIES, count_neurons, train_privileged
 from .figures import privileged_snapshot
@@ -32,19 +32,10 @@ def privileged_explorer(
         raise ValueError(
             f"density={density!r} is not allowed: choose one of {PRIVILEGED_DENSITIES}"
         )
-    style = {"description_width": "110px"}
-    common = {"style": style, "layout": widgets.Layout(width="420px"), "continuous_update": False}
-    d_slider = widgets.SelectionSlider(
-        options=PRIVILEGED_DENSITIES, value=density, description="density 1 − S", **common
-    )
-    decay_slider = widgets.FloatSlider(
-        value=decay, min=0.5, max=1.0, step=0.05, description="importance decay", **common
-    )
-    hidden = widgets.ToggleButtons(
-        options=["relu", "linear"], value=hidden_activation, description="hidden layer"
-    )
-    hidden.style.description_width = "110px"
-    seed_slider = widgets.IntSlider(value=seed, min=0, max=20, description="seed", **common)
+    d_slider = slider("select", "density 1 − S", density, PRIVILEGED_DENSITIES)
+    decay_slider = slider("float", "importance decay", decay, (0.5, 1.0, 0.05))
+    hidden = toggle("hidden layer", ["relu", "linear"], hidden_activation)
+    seed_slider = slider("int", "seed", seed, (0, 20))
 
     def render() -> tuple[bytes, str]:
         start = time.perf_counter()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from ..explorer import live_explorer
+from ..explorer import live_explorer, slider
 from .experiment import train_intro_model
 from .figures import intro_png
 
@@ -25,16 +25,10 @@ def intro_explorer(
     The sparsity slider has the CSS class ``toy-sparsity`` and the figure output ``toy-figure``
     (the browser test finds them by these).
     """
-    style = {"description_width": "110px"}
-    common = {"continuous_update": False, "style": style, "layout": widgets.Layout(width="420px")}
-    s_slider = widgets.FloatSlider(
-        value=sparsity, min=0.0, max=0.99, step=0.01, description="sparsity", **common
-    )
-    d_slider = widgets.FloatSlider(
-        value=decay, min=0.5, max=1.0, step=0.05, description="importance decay", **common
-    )
-    n_slider = widgets.IntSlider(value=n_features, min=2, max=8, description="features", **common)
-    seed_slider = widgets.IntSlider(value=seed, min=0, max=20, description="seed", **common)
+    s_slider = slider("float", "sparsity", sparsity, (0.0, 0.99, 0.01))
+    d_slider = slider("float", "importance decay", decay, (0.5, 1.0, 0.05))
+    n_slider = slider("int", "features", n_features, (2, 8))
+    seed_slider = slider("int", "seed", seed, (0, 20))
     s_slider.add_class("toy-sparsity")
 
     def render() -> tuple[bytes, str]:
