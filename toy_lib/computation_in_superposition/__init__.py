@@ -3,82 +3,9 @@
 Paper section: https://transformer-circuits.pub/2022/toy_model/index.html#computation
 """
 
-from .experiment import (
-    COMPUTATION_DENSITIES,
-    COMPUTED_THRESHOLD,
-    DENSITIES,
-    GRID,
-    LIVE_GAIN,
-    SHOWN_SHARE,
-    SWEEP_INIT_SCALE,
-    SWEEP_TRAINING,
-    Claim,
-    Motif,
-    NeuronReport,
-    TwoNeuronReport,
-    abs_config,
-    asymmetric_motifs,
-    computation_error,
-    computed,
-    computed_signs,
-    dense_solution_loss,
-    feature_neurons,
-    find_motifs,
-    gain_order,
-    neuron_features,
-    neuron_gains,
-    sign_errors,
-    single_feature_outputs,
-    sweep_claims,
-    train_abs,
-    two_neuron_features,
-)
-from .explorer import computation_explorer
-from .figures import (
-    ABS_CMAP,
-    abs_weights_figure,
-    computed_counts_figure,
-    motif_figure,
-    plot_abs_weights,
-    polysemantic_counts_figure,
-    rescale_neurons,
-)
+from . import experiment, explorer, figures
+from .experiment import *
+from .explorer import *
+from .figures import *
 
-__all__ = [
-    "ABS_CMAP",
-    "COMPUTATION_DENSITIES",
-    "Claim",
-    "COMPUTED_THRESHOLD",
-    "DENSITIES",
-    "GRID",
-    "LIVE_GAIN",
-    "Motif",
-    "NeuronReport",
-    "SHOWN_SHARE",
-    "SWEEP_INIT_SCALE",
-    "SWEEP_TRAINING",
-    "TwoNeuronReport",
-    "abs_config",
-    "abs_weights_figure",
-    "asymmetric_motifs",
-    "computation_error",
-    "computation_explorer",
-    "computed",
-    "computed_counts_figure",
-    "computed_signs",
-    "dense_solution_loss",
-    "feature_neurons",
-    "find_motifs",
-    "gain_order",
-    "motif_figure",
-    "neuron_features",
-    "neuron_gains",
-    "plot_abs_weights",
-    "polysemantic_counts_figure",
-    "rescale_neurons",
-    "sign_errors",
-    "single_feature_outputs",
-    "sweep_claims",
-    "train_abs",
-    "two_neuron_features",
-]
+__all__ = experiment.__all__ + figures.__all__ + explorer.__all__

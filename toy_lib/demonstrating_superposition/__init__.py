@@ -3,32 +3,9 @@
 Paper section: https://transformer-circuits.pub/2022/toy_model/index.html#demonstrating
 """
 
-from .experiment import (
-    SPARSITY_CHOICES,
-    LossTerms,
-    SuperpositionResult,
-    linear_loss_terms,
-    loss_decomposition,
-    train_superposition_model,
-)
-from .explorer import superposition_explorer
-from .figures import (
-    SUPERPOSITION_CMAP,
-    plot_feature_norms,
-    plot_gram_and_bias,
-    superposition_figure,
-)
+from . import experiment, explorer, figures
+from .experiment import *
+from .explorer import *
+from .figures import *
 
-__all__ = [
-    "LossTerms",
-    "SPARSITY_CHOICES",
-    "SUPERPOSITION_CMAP",
-    "SuperpositionResult",
-    "linear_loss_terms",
-    "loss_decomposition",
-    "plot_feature_norms",
-    "plot_gram_and_bias",
-    "superposition_explorer",
-    "superposition_figure",
-    "train_superposition_model",
-]
+__all__ = experiment.__all__ + figures.__all__ + explorer.__all__

@@ -3,75 +3,9 @@
 Paper section: https://transformer-circuits.pub/2022/toy_model/index.html#geometry
 """
 
-from .experiment import (
-    CORRELATION_STRUCTURES,
-    DENSITY_CHOICES,
-    CorrelationResult,
-    PerturbationSweep,
-    angular_neighbours,
-    angular_share,
-    antipodal_partner,
-    canonicalize_2d,
-    collapsed_set,
-    configuration_labels,
-    label_changes,
-    loss_crossover,
-    orthogonal_set,
-    perturbation_sweep,
-    rank_one_fraction,
-    set_cosines,
-    set_geometry,
-    train_correlation_model,
-    vary_one_density,
-)
-from .explorer import correlation_explorer, perturbation_explorer
-from .figures import (
-    CONFIGURATION_COLORS,
-    SET_COLORS,
-    VARIED_COLOR,
-    feature_set_colors,
-    feature_sets_figure,
-    perturbation_figure,
-    plot_angular_share,
-    plot_feature_sets,
-    plot_rank_one_fraction,
-    plot_sweep_losses,
-    plot_sweep_norms,
-    sweep_point_figure,
-)
+from . import experiment, explorer, figures
+from .experiment import *
+from .explorer import *
+from .figures import *
 
-__all__ = [
-    "CONFIGURATION_COLORS",
-    "CORRELATION_STRUCTURES",
-    "CorrelationResult",
-    "DENSITY_CHOICES",
-    "PerturbationSweep",
-    "SET_COLORS",
-    "VARIED_COLOR",
-    "angular_neighbours",
-    "angular_share",
-    "antipodal_partner",
-    "canonicalize_2d",
-    "collapsed_set",
-    "configuration_labels",
-    "correlation_explorer",
-    "feature_set_colors",
-    "feature_sets_figure",
-    "label_changes",
-    "loss_crossover",
-    "orthogonal_set",
-    "perturbation_explorer",
-    "perturbation_figure",
-    "perturbation_sweep",
-    "plot_angular_share",
-    "plot_feature_sets",
-    "plot_rank_one_fraction",
-    "plot_sweep_losses",
-    "plot_sweep_norms",
-    "rank_one_fraction",
-    "set_cosines",
-    "set_geometry",
-    "sweep_point_figure",
-    "train_correlation_model",
-    "vary_one_density",
-]
+__all__ = experiment.__all__ + figures.__all__ + explorer.__all__

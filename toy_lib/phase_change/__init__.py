@@ -3,80 +3,10 @@
 Paper section: https://transformer-circuits.pub/2022/toy_model/index.html#phase-change
 """
 
-from .experiment import (
-    PHASE_PROBLEMS,
-    PhaseCellResult,
-    PhaseDiagram,
-    agreement_by_restarts,
-    agreement_report,
-    boundary_cells,
-    classify,
-    joint_superposition_weights,
-    optimised_phase_diagram,
-    paper_phase_diagram,
-    train_best_of_exact,
-    train_phase_cell,
-)
-from .explorer import phase_explorer
-from .figures import (
-    NO_PHASE_COLOR,
-    PHASE_COLORS,
-    add_phase_legend,
-    phase_figure,
-    phase_name,
-    phase_png,
-    plot_phase_diagram,
-    plot_weights_1d,
-)
-from .theory import (
-    DTYPE,
-    THREE_IN_TWO,
-    TRIPLE_POINT,
-    TWO_IN_ONE,
-    PhaseProblem,
-    antipodal_pair_loss,
-    candidate_losses,
-    dropped_feature_loss,
-    expected_loss,
-    expected_model_loss,
-    minimise_expected_loss,
-    optimised_candidates,
-    superposition_boundary,
-)
+from . import experiment, explorer, figures, theory
+from .experiment import *
+from .explorer import *
+from .figures import *
+from .theory import *
 
-__all__ = [
-    "DTYPE",
-    "NO_PHASE_COLOR",
-    "PHASE_COLORS",
-    "PHASE_PROBLEMS",
-    "PhaseCellResult",
-    "PhaseDiagram",
-    "PhaseProblem",
-    "THREE_IN_TWO",
-    "TRIPLE_POINT",
-    "TWO_IN_ONE",
-    "add_phase_legend",
-    "agreement_by_restarts",
-    "agreement_report",
-    "antipodal_pair_loss",
-    "boundary_cells",
-    "candidate_losses",
-    "classify",
-    "dropped_feature_loss",
-    "expected_loss",
-    "expected_model_loss",
-    "joint_superposition_weights",
-    "minimise_expected_loss",
-    "optimised_candidates",
-    "optimised_phase_diagram",
-    "paper_phase_diagram",
-    "phase_explorer",
-    "phase_figure",
-    "phase_name",
-    "phase_png",
-    "plot_phase_diagram",
-    "plot_weights_1d",
-    "superposition_boundary",
-    "train_best_of_exact",
-    "train_phase_cell",
-]
+__all__ = experiment.__all__ + theory.__all__ + figures.__all__ + explorer.__all__

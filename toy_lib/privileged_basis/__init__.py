@@ -3,44 +3,9 @@
 Paper section: https://transformer-circuits.pub/2022/toy_model/index.html#privileged-basis
 """
 
-from .experiment import (
-    DEAD,
-    DENSITIES,
-    MONOSEMANTIC,
-    NEURON_KINDS,
-    POLYSEMANTIC,
-    PRIVILEGED_DENSITIES,
-    NeuronCounts,
-    classify_neurons,
-    count_neurons,
-    neuron_order,
-    privileged_config,
-    train_privileged,
-)
-from .explorer import privileged_explorer
-from .figures import (
-    plot_monosemanticity,
-    plot_neuron_weights,
-    privileged_figure,
-    privileged_snapshot,
-)
+from . import experiment, explorer, figures
+from .experiment import *
+from .explorer import *
+from .figures import *
 
-__all__ = [
-    "DEAD",
-    "DENSITIES",
-    "MONOSEMANTIC",
-    "NEURON_KINDS",
-    "NeuronCounts",
-    "POLYSEMANTIC",
-    "PRIVILEGED_DENSITIES",
-    "classify_neurons",
-    "count_neurons",
-    "neuron_order",
-    "plot_monosemanticity",
-    "plot_neuron_weights",
-    "privileged_config",
-    "privileged_explorer",
-    "privileged_figure",
-    "privileged_snapshot",
-    "train_privileged",
-]
+__all__ = experiment.__all__ + figures.__all__ + explorer.__all__

@@ -3,8 +3,9 @@
 Paper section: https://transformer-circuits.pub/2022/toy_model/index.html#motivation
 """
 
-from .experiment import IntroResult, train_intro_model
-from .explorer import intro_explorer
-from .figures import intro_figure, intro_png
+from . import experiment, explorer, figures
+from .experiment import *
+from .explorer import *
+from .figures import *
 
-__all__ = ["IntroResult", "intro_explorer", "intro_figure", "intro_png", "train_intro_model"]
+__all__ = experiment.__all__ + figures.__all__ + explorer.__all__
