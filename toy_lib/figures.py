@@ -23,6 +23,7 @@ __all__ = [
     "label_right",
     "plot_features_2d",
     "plot_gram",
+    "small_type",
     "to_numpy",
 ]
 
@@ -123,6 +124,27 @@ def inverse_density(density: torch.Tensor | Sequence[float]) -> np.ndarray:
     if (p <= 0).any() or (p > 1).any():
         raise ValueError(f"density={p.tolist()!r} is not allowed: every value must be in (0, 1]")
     return 1.0 / p
+
+
+def small_type(
+    ax: Axes,
+    *,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    title: str | None = None,
+    ticks: str | None = "both",
+) -> Axes:
+    """The section figures' small type: axis labels at 8 pt, tick labels of ``ticks`` (``"x"``,
+    ``"y"``, ``"both"``; ``None`` leaves them) at 7 pt, and the title, if any, at 9 pt."""
+    if xlabel is not None:
+        ax.set_xlabel(xlabel, fontsize=8)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel, fontsize=8)
+    if ticks is not None:
+        ax.tick_params(axis=ticks, labelsize=7)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
 
 
 def label_right(ax: Axes, text: str, y: float, below: float, color: str, *, offset: float) -> float:

@@ -10,7 +10,7 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..figures import inverse_density, plot_gram, to_numpy
+from ..figures import inverse_density, plot_gram, small_type, to_numpy
 
 __all__ = [
     "ATTACK_COLORS",
@@ -126,11 +126,8 @@ def plot_attack_bars(
     ax.set(yticks=np.arange(len(names)), ylim=(len(names) - 0.5, -0.5))
     ax.set_yticklabels(names, fontsize=8)
     ax.set_xlim(0, 1.25 * max(values + [1.0]))
-    ax.set_xlabel("vulnerability (1 = no superposition)", fontsize=8)
-    ax.tick_params(axis="x", labelsize=7)
-    if title:
-        ax.set_title(title, fontsize=9)
-    return ax
+    xlabel = "vulnerability (1 = no superposition)"
+    return small_type(ax, xlabel=xlabel, title=title, ticks="x")
 
 
 def robustness_snapshot(

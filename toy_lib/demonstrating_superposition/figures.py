@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 
-from ..figures import feature_ticks, to_numpy
+from ..figures import feature_ticks, small_type, to_numpy
 from ..metrics import represented, superposition
 
 __all__ = ["SUPERPOSITION_CMAP", "plot_feature_norms", "plot_gram_and_bias", "superposition_figure"]
@@ -46,12 +46,10 @@ def plot_gram_and_bias(
     image = ax.imshow(W_np.T @ W_np, **style)
     ticks = feature_ticks(n)
     ax.set(xticks=ticks, yticks=ticks)
-    ax.tick_params(labelsize=7)
+    small_type(ax, title=title)
     bias_ax.imshow(b_np[:, None], **style)
     bias_ax.set(xticks=[0], xticklabels=["b"], yticks=[])
-    bias_ax.tick_params(labelsize=7)
-    if title:
-        ax.set_title(title, fontsize=9)
+    small_type(bias_ax)
     return image
 
 
@@ -77,11 +75,7 @@ def plot_feature_norms(
     ax.axvline(1.0, color="0.5", lw=0.8, ls=":")
     ax.set(xlim=(0, max(1.25, 1.05 * float(norms.max()))), ylim=(n - 0.5, -0.5))
     ax.set_yticks(feature_ticks(n))
-    ax.set_xlabel("‖W_i‖", fontsize=8)
-    ax.tick_params(labelsize=7)
-    if title:
-        ax.set_title(title, fontsize=9)
-    return ax
+    return small_type(ax, xlabel="‖W_i‖", title=title)
 
 
 def superposition_figure(

@@ -12,7 +12,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from ..figures import FEATURE_CMAP, figure_png, plot_features_2d, to_numpy
+from ..figures import FEATURE_CMAP, figure_png, plot_features_2d, small_type, to_numpy
 from .experiment import PhaseCellResult, PhaseDiagram, paper_phase_diagram
 from .theory import PhaseProblem
 
@@ -72,12 +72,8 @@ def plot_phase_diagram(
         hit = to_numpy(crosses).astype(bool)
         ax.scatter(rr[hit], pp[hit], marker="x", s=18, color="black", linewidths=1.0)
     ax.set(xscale="log", yscale="log")
-    ax.set_xlabel("relative importance r of the extra feature", fontsize=8)
-    ax.set_ylabel("density 1 − S", fontsize=8)
-    ax.tick_params(labelsize=7)
-    if title:
-        ax.set_title(title, fontsize=9)
-    return ax
+    xlabel = "relative importance r of the extra feature"
+    return small_type(ax, xlabel=xlabel, ylabel="density 1 − S", title=title)
 
 
 def phase_figure(
@@ -138,10 +134,7 @@ def plot_weights_1d(
         ax.text(-lim, y + 0.25, f"{name}: W = {w:+.2f}, b = {b_np[i]:+.2f}", fontsize=8)
     ax.axvline(0, color="0.6", lw=0.8)
     ax.set(xlim=(-lim, lim), ylim=(-0.6, n - 0.2), yticks=[])
-    ax.set_xlabel("the hidden dimension", fontsize=8)
-    if title:
-        ax.set_title(title, fontsize=9)
-    return ax
+    return small_type(ax, xlabel="the hidden dimension", title=title, ticks=None)
 
 
 def phase_name(problem: PhaseProblem, label: int) -> str:

@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from ..figures import FEATURE_CMAP, feature_ticks, inverse_density, to_numpy
+from ..figures import FEATURE_CMAP, feature_ticks, inverse_density, small_type, to_numpy
 from ..metrics import monosemanticity
 from .experiment import (
     DEAD,
@@ -71,10 +71,7 @@ def plot_neuron_weights(
     for label, c in zip(ax.get_xticklabels(), kinds, strict=True):
         label.set_color(_KIND_COLORS[c])
     ax.tick_params(axis="x", labelsize=7, length=0)
-    ax.set_ylabel("input weight $W_{k,i}$", fontsize=8)
-    if title:
-        ax.set_title(title, fontsize=9)
-    return ax
+    return small_type(ax, ylabel="input weight $W_{k,i}$", title=title, ticks=None)
 
 
 def _feature_colorbar(fig: Figure, axes: Sequence[Axes] | Axes, n: int) -> None:
