@@ -48,14 +48,6 @@ def test_numba_training_equals_torch_adamw_on_the_same_batches():
     torch.testing.assert_close(model.b, ref.b, rtol=1e-4, atol=1e-5)
 
 
-def test_torch_data_has_the_right_distribution():
-    prob = torch.tensor([[1.0, 0.3, 0.05]])
-    x = tl.generate_batch(prob, 200_000, generator=torch.Generator().manual_seed(0))
-    assert x.shape == (1, 200_000, 3)
-    torch.testing.assert_close((x > 0).float().mean(1), prob, rtol=0.05, atol=0)
-    assert x[x > 0].mean().item() == pytest.approx(0.5, abs=0.01)
-
-
 def test_evaluate_loss_of_the_zero_model_is_the_data_energy():
     """With W = 0 and b = 0 the output is 0 and the loss is Σ I_i p_i / 3 (E[u²] = 1/3)."""
     cfg = tl.Config(4, 2, 2, feature_probability=[1.0, 0.2], importance=[1.0, 0.5, 0.25, 0.125])
