@@ -13,6 +13,8 @@ instances train alongside.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba as nb
 import numpy as np
 
@@ -26,6 +28,80 @@ _U8 = np.uint32(8)
 _M1 = np.uint32(0x21F0AAAD)
 _M2 = np.uint32(0x735A2D97)
 _TO_UNIT = np.float32(1.0 / 16777216.0)
+
+
+# Argument bundles (numba takes NamedTuples in nopython mode; each function unpacks them first).
+class TileModel(NamedTuple):
+    """One instance's model as the tile code reads it. Tied models pass ``V`` = ``W``."""
+
+    W: np.ndarray  # (hidden, features)
+    V: np.ndarray  # (hidden, features): W, or the untied model's W₂ᵀ
+    tied: bool
+    b: np.ndarray  # (features,)
+    imp: np.ndarray  # (features,)
+    relu: bool  # ReLU on the output
+    hidden_relu: bool  # ReLU on the hidden layer (§8, §9)
+
+
+class TileBuffers(NamedTuple):
+    """Scratch of one tile: ``H``/``G`` ``(hidden, tile)``, ``D`` ``(features, tile)``."""
+
+    H: np.ndarray
+    D: np.ndarray
+    G: np.ndarray
+
+
+class TileGrads(NamedTuple):
+    """Gradients the tile code adds into, like ``TileModel``'s ``W``, ``V`` (tied: ``gW``), ``b``."""
+
+    gW: np.ndarray
+    gV: np.ndarray
+    gb: np.ndarray
+
+
+class TrainArrays(NamedTuple):
+    """What :func:`train_chunk` updates in place: parameters and their AdamW moments."""
+
+    P: np.ndarray  # (I, 1, m, n) float32 tied W, or (I, 2, m, n) untied W₁ and W₂ᵀ
+    b: np.ndarray  # (I, n) float32
+    mP: np.ndarray  # AdamW first moments, like P
+    vP: np.ndarray  # AdamW second moments, like P
+    mb: np.ndarray  # like b
+    vb: np.ndarray  # like b
+
+
+class FeatureData(NamedTuple):
+    """The features: importance and how the kernel draws them (see :mod:`toy_lib.data`)."""
+
+    imp: np.ndarray  # (I, n) float32
+    prob: np.ndarray  # (I, n) float32 in (0, 1]
+    lower: np.ndarray  # (I, n) float32: anticorrelated-set offsets
+    group: np.ndarray  # (n,) int64: whose activity draw each feature uses
+    fresh: np.ndarray  # (n,) bool: correlated features draw their values separately
+
+
+class Schedule(NamedTuple):
+    """The steps of one chunk."""
+
+    lrs: np.ndarray  # (steps,) float32: learning rate of each step in this chunk
+    t0: int  # optimiser steps already taken (bias correction, RNG counter)
+    seed: int
+    batch_size: int
+
+
+class Flags(NamedTuple):
+    relu: bool  # ReLU on the output
+    hidden_relu: bool  # ReLU on the hidden layer (§8, §9)
+    signed: bool  # signed inputs, target |x| (§9)
+
+
+class AdamW(NamedTuple):
+    """AdamW's hyperparameters, float32."""
+
+    beta1: np.float32
+    beta2: np.float32
+    eps: np.float32
+    weight_decay: np.float32
 
 
 @nb.njit(inline="always")
@@ -128,16 +204,20 @@ def _output_grad(D, X, i, width, relu, c):  # noqa: ANN001, ANN202
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
-def _tile_grad(W, V, tied, b, imp, X, width, relu, hidden_relu, scale, H, D, G, gW, gV, gb):  # noqa: ANN001, ANN202
-    """Loss of the samples in ``X[:, :width]``, their gradient added into ``gW``/``gV``/``gb``.
+def _tile_grad(model, X, width, scale, buf, grads):  # noqa: ANN001, ANN202
+    """Loss of the samples in ``X[:, :width]``, their gradient added into ``grads``.
 
     The model is ``h = W x`` (``ReLU`` if ``hidden_relu``), ``x' = Vᵀ h + b`` (``ReLU`` if
     ``relu``), target ``|x|`` (``x`` itself for the non-negative inputs of §1-§8). Tied models pass
     ``V`` = ``W`` and ``gV`` = ``gW`` with ``tied`` set; the untied model of §9 passes
     ``V = W₂ᵀ``. Shapes: ``W``/``V`` ``(hidden, features)``, ``X``/``D`` ``(features, tile)``,
     ``H``/``G`` ``(hidden, tile)``; ``scale`` is ``2 / batch``. Returns the summed weighted squared
-    error of the tile.
+    error of the tile. ``model``: :class:`TileModel`, ``buf``: :class:`TileBuffers`, ``grads``:
+    :class:`TileGrads`.
     """
+    W, V, tied, b, imp, relu, hidden_relu = model
+    H, D, G = buf
+    gW, gV, gb = grads
     m, n = W.shape
     H[:, :width] = 0.0
     G[:, :width] = 0.0
@@ -204,7 +284,7 @@ def blocked_shape(m: int, n: int) -> bool:
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
-def _tile_grad_blocked(W, V, tied, b, imp, X, width, relu, hidden_relu, scale, H, D, G, gW, gV, gb):  # noqa: ANN001, ANN202, PLR0915
+def _tile_grad_blocked(model, X, width, scale, buf, grads):  # noqa: ANN001, ANN202, PLR0915
     """:func:`_tile_grad` for models with ``m`` and ``n`` multiples of 4 (:func:`blocked_shape`).
 
     Why a second version: the plain loops update one output row per pass, so every multiply-add
@@ -212,6 +292,9 @@ def _tile_grad_blocked(W, V, tied, b, imp, X, width, relu, hidden_relu, scale, H
     core here). Updating 2-4 output rows from 2-4 input rows per pass reuses every load several
     times and runs at 70-90 GFLOP/s. The same arithmetic, summed in another order.
     """
+    W, V, tied, b, imp, relu, hidden_relu = model
+    H, D, G = buf
+    gW, gV, gb = grads
     m, n = W.shape
     f0 = np.float32(0.0)
     for k in range(0, m, 2):  # H = W X
@@ -300,12 +383,10 @@ def _tile_grad_blocked(W, V, tied, b, imp, X, width, relu, hidden_relu, scale, H
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
-def _grad(blocked, W, V, tied, b, imp, X, width, relu, hidden_relu, scale, H, D, G, gW, gV, gb):  # noqa: ANN001, ANN202
+def _grad(blocked, model, X, width, scale, buf, grads):  # noqa: ANN001, ANN202
     if blocked:
-        return _tile_grad_blocked(
-            W, V, tied, b, imp, X, width, relu, hidden_relu, scale, H, D, G, gW, gV, gb
-        )
-    return _tile_grad(W, V, tied, b, imp, X, width, relu, hidden_relu, scale, H, D, G, gW, gV, gb)
+        return _tile_grad_blocked(model, X, width, scale, buf, grads)
+    return _tile_grad(model, X, width, scale, buf, grads)
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
@@ -342,14 +423,14 @@ def batch_grad(P, b, imp, X, relu, hidden_relu):  # noqa: ANN001, ANN201
     D = np.empty((n, TILE), dtype=np.float32)
     Xt = np.empty((n, TILE), dtype=np.float32)
     scale = np.float32(2.0 / batch)
+    model = TileModel(P[0], P[v], tied, b, imp, relu, hidden_relu)
+    buf = TileBuffers(H, D, G)
+    grads = TileGrads(gP[0], gP[v], gb)
     total = 0.0
     for start in range(0, batch, TILE):
         width = min(TILE, batch - start)
         Xt[:, :width] = X[:, start : start + width]
-        total += _grad(
-            blocked, P[0], P[v], tied, b, imp, Xt, width, relu, hidden_relu, scale, H, D, G,
-            gP[0], gP[v], gb,
-        )  # fmt: skip
+        total += _grad(blocked, model, Xt, width, scale, buf, grads)
     return total / batch, gP, gb
 
 
@@ -365,39 +446,21 @@ def sample_batch(prob, lower, group, fresh, batch_size, seed, instance, step, si
 
 
 @nb.njit(nogil=True, fastmath=_FASTMATH, cache=True)
-def train_chunk(  # noqa: ANN201, PLR0913
-    first,  # train instances first .. last-1 (the caller runs slices on parallel threads)
-    last,
-    P,  # (I, 1, m, n) float32 tied W, or (I, 2, m, n) untied W₁ and W₂ᵀ; updated in place
-    b,  # (I, n) float32, updated in place
-    imp,  # (I, n) float32
-    prob,  # (I, n) float32 in (0, 1]
-    lower,  # (I, n) float32: anticorrelated-set offsets (see toy_lib.data)
-    group,  # (n,) int64: whose activity draw each feature uses
-    fresh,  # (n,) bool: correlated features draw their values separately
-    mP,  # AdamW first moments, like P
-    vP,  # AdamW second moments, like P
-    mb,  # like b
-    vb,  # like b
-    lrs,  # (steps,) float32: learning rate of each step in this chunk
-    t0,  # optimiser steps already taken (bias correction, RNG counter)
-    seed,
-    batch_size,
-    relu,  # ReLU on the output
-    hidden_relu,  # ReLU on the hidden layer (§8, §9)
-    signed,  # signed inputs, target |x| (§9)
-    beta1,
-    beta2,
-    eps,
-    weight_decay,
-    loss_out,  # (steps, I) float32: mean batch loss of each step
-):
-    """Train instances ``first .. last-1`` for ``len(lrs)`` steps. An instance whose loss stops
+def train_chunk(first, last, state, data, schedule, flags, adamw, loss_out):  # noqa: ANN001, ANN201
+    """Train instances ``first .. last-1`` (the caller runs slices on parallel threads) for
+    ``len(schedule.lrs)`` steps; ``state`` (:class:`TrainArrays`) is updated in place, ``data`` is
+    a :class:`FeatureData`, ``flags`` :class:`Flags`, ``adamw`` :class:`AdamW`, and ``loss_out``
+    ``(steps, I)`` float32 receives the mean batch loss of each step. An instance whose loss stops
     being finite writes NaN for the rest of the chunk and stops (the caller raises).
 
     No numba ``parallel=True``: the GIL is released instead and the caller runs instance slices on
     its own threads. That keeps numba's OpenMP pool from spinning against torch's (measured 3x
     slower under load) and sets no global threading layer."""
+    P, b, mP, vP, mb, vb = state
+    imp, prob, lower, group, fresh = data
+    lrs, t0, seed, batch_size = schedule
+    relu, hidden_relu, signed = flags
+    beta1, beta2, eps, weight_decay = adamw
     _, n_mat, m, n = P.shape
     tied = n_mat == 1
     blocked = blocked_shape(m, n)
@@ -421,6 +484,9 @@ def train_chunk(  # noqa: ANN201, PLR0913
         flat_gP = gP.reshape(size)
         flat_mP = mP[inst].reshape(size)
         flat_vP = vP[inst].reshape(size)
+        model = TileModel(P_i[0], P_i[v], tied, b[inst], imp[inst], relu, hidden_relu)
+        buf = TileBuffers(H, D, G)
+        grads = TileGrads(gP[0], gP[v], gb)
         for step in range(steps):
             t = t0 + step + 1
             key1, key2 = step_keys(seed, inst, t)
@@ -443,10 +509,7 @@ def train_chunk(  # noqa: ANN201, PLR0913
                     start,
                     width,
                 )
-                total += _grad(
-                    blocked, P_i[0], P_i[v], tied, b[inst], imp[inst], X, width, relu,
-                    hidden_relu, scale, H, D, G, gP[0], gP[v], gb,
-                )  # fmt: skip
+                total += _grad(blocked, model, X, width, scale, buf, grads)
             batch_loss = total / batch_size
             if not np.isfinite(batch_loss):
                 for rest in range(step, steps):

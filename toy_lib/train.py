@@ -180,12 +180,13 @@ class _NumbaState:
     def run(self, lrs: np.ndarray, t0: int, seed: int, batch_size: int, hp: dict) -> np.ndarray:
         loss = np.empty((len(lrs), self.P.shape[0]), dtype=np.float32)
         args = (
-            self.P, self.b, self.imp, self.prob, self.lower, self.group, self.fresh,
-            self.mP, self.vP, self.mb, self.vb,
-            lrs, t0, seed, batch_size, self.relu, self.hidden_relu, self.untied,
-            np.float32(hp["beta1"]), np.float32(hp["beta2"]), np.float32(hp["eps"]),
-            np.float32(hp["weight_decay"]), loss,
-        )  # fmt: skip
+            _kernels.TrainArrays(self.P, self.b, self.mP, self.vP, self.mb, self.vb),
+            _kernels.FeatureData(self.imp, self.prob, self.lower, self.group, self.fresh),
+            _kernels.Schedule(lrs, t0, seed, batch_size),
+            _kernels.Flags(self.relu, self.hidden_relu, self.untied),
+            _kernels.AdamW(*(np.float32(hp[k]) for k in ("beta1", "beta2", "eps", "weight_decay"))),
+            loss,
+        )
         cuts = np.linspace(0, self.P.shape[0], self.threads + 1).astype(int)
         slices = [(int(a), int(z)) for a, z in zip(cuts[:-1], cuts[1:], strict=True) if z > a]
         if len(slices) == 1:
