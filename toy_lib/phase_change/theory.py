@@ -370,6 +370,9 @@ def _newton(
         xg = x.clone().requires_grad_(True)
         loss = loss_fn(xg)
         (g,) = torch.autograd.grad(loss.sum(), xg, create_graph=True)
+        # The rows are independent, so k backward passes through the one batched graph give every
+        # row's Hessian at once. torch.func.hessian under vmap gave the same minima (loss within
+        # 1e-17) but ran 4-8x slower here (19 s vs 2.6 s on a 6x6 grid), so we keep this.
         H = torch.stack(
             [torch.autograd.grad(g[:, j].sum(), xg, retain_graph=True)[0] for j in range(k)], 1
         ).detach()
