@@ -9,14 +9,9 @@ import matplotlib.pyplot as plt
 
 from ..explorer import live_explorer, slider
 from ..figures import figure_png
-from .experiment import (
-    COMPUTATION_DENSITIES,
-    find_motifs,
-    gain_order,
-    train_abs,
-    two_neuron_features,
-)
+from .experiment import COMPUTATION_DENSITIES, gain_order, train_abs, two_neuron_features
 from .figures import plot_abs_weights
+from .motifs import find_motifs
 
 __all__ = ["computation_explorer"]
 
@@ -33,7 +28,7 @@ def computation_explorer(
     """Sliders for the density, the number of neurons and the seed; each change retrains an
     ``n_features → n_hidden`` absolute-value model (best of ``restarts`` by loss, ``steps`` steps)
     and redraws its ``W₁`` and ``W₂ᵀ`` (neurons sorted by the feature they serve), marking the
-    neurons that host an asymmetric motif (:func:`toy_lib.metrics.asymmetric_motifs`).
+    neurons that host an asymmetric motif (:func:`~toy_lib.computation_in_superposition.asymmetric_motifs`).
 
     The density slider has the CSS class ``toy-sparsity``.
     """

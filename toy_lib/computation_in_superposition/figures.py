@@ -134,7 +134,7 @@ def computed_counts_figure(
 def motif_figure(
     W1: torch.Tensor, W2: torch.Tensor, b: torch.Tensor, motif: object, *, n_show: int | None = None
 ) -> Figure:
-    """One asymmetric motif (a :class:`toy_lib.metrics.Motif` of the model ``W1 (hidden,
+    """One asymmetric motif (a :class:`~toy_lib.computation_in_superposition.Motif` of the model ``W1 (hidden,
     features)``, ``W2 (features, hidden)``, ``b (features,)``): the shared neuron's in- and
     out-weights, and what happens to the weak feature's output when the strong feature alone
     sweeps ``[-1, 1]``."""
