@@ -31,21 +31,13 @@ def cpu_model() -> str:
 
 
 def sweep(seed: int) -> list[cis.Claim]:
-    best = cis.train_abs(
-        restarts=2,
-        seed=seed,
-        init_scale=cis.SWEEP_INIT_SCALE,
-        progress=False,
-        **cis.SWEEP_TRAINING,
-    )
+    best = cis.train_sweep(seed, progress=False)
     return cis.sweep_claims(best.model, best.losses.min(-1).values)
 
 
 def demo(seed: int) -> int:
-    """Two-neuron features of the best of 4 ``n=3, m=6`` dense models (3 = the paper's picture)."""
-    best = cis.train_abs(1.0, n_features=3, n_hidden=6, decay=1.0, restarts=4, seed=seed,
-                         progress=False)  # fmt: skip
-    return int(cis.two_neuron_features(best.model).n_two_neuron[0])
+    """Two-neuron features of the best ``n=3, m=6`` model (3 = the paper's picture)."""
+    return int(cis.two_neuron_features(cis.train_demo(seed, progress=False).model).n_two_neuron[0])
 
 
 def main(seeds: list[int]) -> None:

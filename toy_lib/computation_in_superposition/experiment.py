@@ -46,8 +46,6 @@ __all__ = [
     "LIVE_GAIN",
     "NeuronReport",
     "SHOWN_SHARE",
-    "SWEEP_INIT_SCALE",
-    "SWEEP_TRAINING",
     "TwoNeuronReport",
     "abs_config",
     "computation_error",
@@ -62,6 +60,8 @@ __all__ = [
     "single_feature_outputs",
     "sweep_claims",
     "train_abs",
+    "train_demo",
+    "train_sweep",
     "two_neuron_features",
 ]
 
@@ -294,6 +294,25 @@ COMPUTATION_DENSITIES = (1.0, 0.5, 0.35, 0.2, 0.1, 0.05, 0.02, 0.01)
 # the dense models further than the Colab's AdamW defaults (weight decay 0.01, lr 1e-3).
 SWEEP_INIT_SCALE = 0.15
 SWEEP_TRAINING = {"steps": 20_000, "lr": 3e-3, "weight_decay": 0.0}
+
+
+def train_sweep(seed: int = 0, *, progress: bool | None = None) -> BestOf:
+    """Notebook 09's ``100 → 40`` sweep, one instance per density of :data:`DENSITIES`, best of 2
+    restarts by loss, trained with :data:`SWEEP_INIT_SCALE` and :data:`SWEEP_TRAINING` (the same
+    protocol in the notebook and in ``benchmarks/seeds_computation.py``)."""
+    return train_abs(
+        restarts=2, seed=seed, init_scale=SWEEP_INIT_SCALE, progress=progress, **SWEEP_TRAINING
+    )
+
+
+def train_demo(seed: int = 0, *, progress: bool | None = None) -> BestOf:
+    """The paper's first demonstration: dense ``n = 3`` features on ``m = 6`` neurons, equal
+    importance, best of 4 restarts by loss with :func:`toy_lib.train`'s defaults."""
+    return train_abs(
+        1.0, n_features=3, n_hidden=6, decay=1.0, restarts=4, seed=seed, progress=progress
+    )
+
+
 # A feature "shows" in a neuron when |W1[k, i]| is at least this share of the neuron's largest
 # input weight (a segment a tenth of the tallest in the paper's stacked |W1| plots).
 SHOWN_SHARE = 0.1
