@@ -1,6 +1,7 @@
 """Section 6 (notebook 06): jumps between energy levels on synthetic traces with known answers,
 then the plots, the animation and the explorer."""
 
+import dataclasses
 import io
 import math
 
@@ -122,7 +123,8 @@ def test_a_jump_that_coincides_with_a_loss_drop():
     (jump,) = dy.find_jumps(*as_run(D, loss), LEVELS)
     assert (jump.instance, jump.feature, jump.start, jump.end) == (0, 0, 19, 22)
     assert (jump.from_level, jump.to_level, jump.label) == (0.5, pytest.approx(0.4), "1/2 → 2/5")
-    assert jump.loss_drop == pytest.approx(0.2) and (jump.plateau_start, jump.plateau_drop) == (
+    # The loss falls by its whole descent (1.0 → 0.8) across the jump: a share of 1.
+    assert jump.loss_drop == pytest.approx(1.0) and (jump.plateau_start, jump.plateau_drop) == (
         0,
         0,
     )
@@ -147,6 +149,20 @@ def test_a_loss_that_keeps_sinking_at_its_usual_pace_does_not_coincide():
     pace = jump.loss_drop / (jump.end - jump.start)
     assert pace < dy.FASTER * jump.plateau_drop / jump.start
     assert not jump.coincides
+
+
+def test_a_loss_that_was_not_flat_on_the_plateau_does_not_coincide():
+    D = trace((0.5, 20), (0.45, 2), (0.4, 20))
+    # Of a descent of 0.5, the loss loses a tenth along the plateau at 1/2 (0.05), then most of
+    # the rest across the jump: a drop, but after a slope, not a plateau.
+    loss = torch.cat([torch.linspace(1.0, 0.95, 20), torch.tensor([0.95, 0.7]), trace((0.5, 20))])
+    (jump,) = dy.find_jumps(*as_run(D, loss), LEVELS)
+    assert jump.settled_drop == pytest.approx(0.1 * 18 / 19, rel=1e-5) and jump.loss_drop > 0.8
+    assert not jump.coincides
+    (jump,) = dy.find_jumps(*as_run(D, loss), LEVELS, flat=0.1)
+    assert jump.coincides
+    with pytest.raises(ValueError, match="flat=2"):
+        dy.find_jumps(*as_run(D, loss), LEVELS, flat=2)
 
 
 def test_noise_around_one_level_is_no_jump():
@@ -208,6 +224,11 @@ def test_drop_windows_mark_where_the_loss_drops_faster_than_before():
     assert drops[:, 0].nonzero().flatten().tolist() == [17, 18, 19]
     steady = (0.97 ** torch.arange(40.0)).reshape(-1, 1)
     assert not dy.drop_windows(steady, span=3, hold=4, min_drop=0.05).any()
+    # A drop right after a stretch that was itself falling by 3% a snapshot is no drop after a
+    # plateau: no window whose plateau lies in the slope counts.
+    sinking = torch.cat([trace((1.0, 10)), 0.97 ** torch.arange(1.0, 11.0), trace((0.3, 20))])
+    drops = dy.drop_windows(sinking.reshape(-1, 1), span=3, hold=4, min_drop=0.05, flat=0.05)
+    assert drops[9, 0] and not drops[13:20].any()
 
 
 # A square that becomes a pentagon, measured end to end
@@ -237,8 +258,33 @@ def test_analyze_finds_the_square_turning_into_a_pentagon():
     jumps = dyn.coinciding(1)
     assert sorted(j.feature for j in jumps) == [0, 1, 2, 3], "feature 4 is born, not jumping"
     assert {j.label for j in jumps} == {"1/2 → 2/5"}
-    assert all(0.1 < j.loss_drop < 0.3 for j in jumps)
+    assert all(0.4 < j.loss_drop < 1.0 + 1e-6 for j in jumps), "shares of the descent 0.04 → 0.03"
     assert dyn.coinciding(0) == []
+
+
+def test_uniform_levels_are_the_papers_polytopes_far_enough_apart():
+    levels = dy.uniform_levels()
+    assert [p.label for p in levels] == [
+        "dedicated 1",
+        "tetrahedron 3/4",
+        "triangle 2/3",
+        "digon 1/2",
+        "pentagon 2/5",
+    ]
+    D, loss = as_run(trace((0.5, 10)), trace((1.0, 10)))
+    assert dy.find_jumps(D, loss, [p.fraction for p in levels]) == []  # settings accepted
+
+
+def test_dynamics_figure_can_draw_only_the_features_kept_at_the_end():
+    dyn = dy.analyze(square_to_pentagon(), dy.planar_levels(6))
+
+    def n_lines(fig: matplotlib.figure.Figure) -> int:
+        return sum(ln.get_label().startswith("feature") for ln in fig.axes[1].get_lines())
+
+    every = dy.dynamics_figure(dyn, 1)
+    final = dy.dynamics_figure(dyn, 1, final_only=True)
+    assert n_lines(every) == 6 and n_lines(final) == 5, "feature 5 is never represented"
+    plt.close("all")
 
 
 def test_analyze_needs_snapshots():
@@ -278,7 +324,12 @@ def test_dynamics_figure_draws_every_feature_over_a_log_step_axis(dyn):
     W, D = dyn.W.clone(), dyn.D.clone()
     fig = tl.learning_dynamics.dynamics_figure(dyn, 1, title="square to pentagon")
     loss_ax, d_ax = fig.axes
-    assert loss_ax.get_xscale() == d_ax.get_xscale() == "log" and loss_ax.get_yscale() == "log"
+    assert loss_ax.get_xscale() == d_ax.get_xscale() == "log"
+    assert loss_ax.get_yscale() == "linear", "0.04 → 0.03: too narrow for a log axis"
+    falling = dataclasses.replace(
+        dyn, smoothed=dyn.smoothed * torch.logspace(1, 0, len(dyn.steps))[:, None]
+    )
+    assert tl.learning_dynamics.dynamics_figure(falling, 1).axes[0].get_yscale() == "log"
     assert len([ln for ln in d_ax.get_lines() if ln.get_label().startswith("feature")]) == 6
     orange = matplotlib.colors.to_rgb(tl.learning_dynamics.JUMP_COLOR)
     shaded = [p for p in d_ax.patches if p.get_facecolor()[:3] == orange]

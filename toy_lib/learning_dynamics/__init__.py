@@ -1,11 +1,13 @@
-"""§6 (notebook 06): Superposition and learning dynamics: features jumping between energy levels.
+"""§6 (notebook 06): Superposition and learning dynamics: features jumping between energy levels,
+and learning as a sequence of geometric transformations.
 
 Paper section: https://transformer-circuits.pub/2022/toy_model/index.html#learning
 """
 
-from . import experiment, explorer, figures
+from . import experiment, explorer, figures, transformations
 from .experiment import *
 from .explorer import *
 from .figures import *
+from .transformations import *
 
-__all__ = experiment.__all__ + figures.__all__ + explorer.__all__
+__all__ = experiment.__all__ + transformations.__all__ + figures.__all__ + explorer.__all__

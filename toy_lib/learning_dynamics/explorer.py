@@ -23,7 +23,7 @@ __all__ = ["dynamics_explorer"]
 def _jump_status(run: Dynamics, instance: int) -> str:
     spans = [
         f"{j.label} (feature {j.feature}) at steps {int(run.steps[j.start]):,}–"
-        f"{int(run.steps[j.end]):,}, loss −{j.loss_drop:.0%}"
+        f"{int(run.steps[j.end]):,}, loss −{j.loss_drop:.0%} of its descent"
         for j in run.coinciding(instance)
     ]
     found = "; ".join(spans) if spans else "no jump that coincides with a loss drop"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
+from itertools import groupby
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -16,6 +17,7 @@ from PIL import Image as PILImage
 
 from ..figures import label_right, plot_features_2d, to_numpy
 from .experiment import Dynamics
+from .transformations import TRIPLES, TriplesRun
 
 __all__ = [
     "JUMP_COLOR",
@@ -26,6 +28,7 @@ __all__ = [
     "loss_curves_figure",
     "plot_dimensionality_over_training",
     "plot_loss_over_training",
+    "regimes_figure",
     "training_animation",
 ]
 
@@ -69,10 +72,12 @@ def plot_dimensionality_over_training(
     ax: Axes | None = None,
     title: str | None = None,
     level_labels: bool = True,
+    final_only: bool = False,
 ) -> Axes:
     """Every feature's ``D_i`` of one instance against the training step (log x), over the energy
     levels as dashed lines; coinciding jumps shaded. A line starts when its feature becomes
-    represented and stops when it is dropped (``dyn.D`` is NaN there)."""
+    represented and stops when it is dropped (``dyn.D`` is NaN there). ``final_only``: only the
+    features represented at the last snapshot (for models with many features)."""
     _check_instance(dyn, instance)
     x = to_numpy(dyn.steps).astype(float)
     keep = x > 0
@@ -85,6 +90,8 @@ def plot_dimensionality_over_training(
             # Labels of close levels (2/5 and 1/3) are pushed apart to stay readable.
             label_y = label_right(ax, level.label, level.fraction, label_y - 0.06, "0.35", offset=3)
     for i in range(D.shape[1]):
+        if final_only and np.isnan(D[-1, i]):
+            continue
         ax.plot(x[keep], D[keep, i], color=_feature_color(i), lw=1.5, label=f"feature {i}")
     _shade_jumps(ax, dyn, instance)
     ax.set(xscale="log", ylim=(0, 1.08), xlim=(1, x.max()), xlabel="training step")
@@ -127,23 +134,31 @@ def plot_loss_over_training(
             fontsize=7,
             color="tab:red",
         )
-    ax.set(xscale="log", yscale="log", xlim=(1, x.max()), ylabel="loss")
+    smooth = to_numpy(dyn.smoothed[keep, instance])
+    # A log loss axis helps when the loss falls by a large factor; over a narrow range (most of
+    # the loss irreducible) its ticks would be unreadable.
+    wide = smooth.min() > 0 and smooth.max() / smooth.min() > 3
+    ax.set(xscale="log", yscale="log" if wide else "linear", xlim=(1, x.max()), ylabel="loss")
     if title:
         ax.set_title(title, fontsize=10)
     return ax
 
 
-def dynamics_figure(dyn: Dynamics, instance: int, *, title: str | None = None) -> Figure:
+def dynamics_figure(
+    dyn: Dynamics, instance: int, *, title: str | None = None, final_only: bool = False
+) -> Figure:
     """Section 6's figure for one instance: the loss (top) over every feature's ``D_i`` (bottom),
-    sharing a log step axis; coinciding jumps shaded in both."""
+    sharing a log step axis; coinciding jumps shaded in both. ``final_only``: draw only the
+    features represented at the end. Features are named in a legend when there are at most 12."""
     fig, (top, bottom) = plt.subplots(
         2, 1, figsize=(7.5, 5.0), sharex=True, height_ratios=(1, 1.6), layout="constrained"
     )
     plot_loss_over_training(dyn, instance, ax=top, title=title)
     top.legend(fontsize=7, loc="lower left")
     top.set_xlabel("")
-    plot_dimensionality_over_training(dyn, instance, ax=bottom)
-    bottom.legend(fontsize=7, loc="upper left", ncols=3)
+    plot_dimensionality_over_training(dyn, instance, ax=bottom, final_only=final_only)
+    if dyn.D.shape[-1] <= 12:
+        bottom.legend(fontsize=7, loc="upper left", ncols=3)
     return fig
 
 
@@ -333,4 +348,61 @@ def loss_curves_figure(runs: dict[str, Dynamics]) -> Figure:
         ax.set_title(f"{name}\n{n} of {dyn.W.shape[1]} instances with a jump (dots)", fontsize=10)
     axes[0, 0].set_ylabel("smoothed loss")
     axes[0, -1].legend(fontsize=7, ncols=2, loc="lower left")
+    return fig
+
+
+_SET_COLORS = (("#b2182b", "#ef8a62", "#f4a582"), ("#2166ac", "#67a9cf", "#92c5de"))
+
+
+def _draw_triples_3d(ax: Axes, W: np.ndarray, title: str) -> None:
+    """One model's 6 feature vectors in 3-D (``W: (3, 6)``), set 1 in reds, set 2 in blues."""
+    for s, members in enumerate(TRIPLES):
+        for c, i in zip(_SET_COLORS[s], members, strict=True):
+            ax.plot([0, W[0, i]], [0, W[1, i]], [0, W[2, i]], color=c, lw=2.2)
+            ax.scatter(*W[:, i], color=c, s=12)
+    ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), zlim=(-1.1, 1.1), xticks=[], yticks=[], zticks=[])
+    ax.set_box_aspect((1, 1, 1))
+    ax.set_title(title, fontsize=8)
+
+
+def regimes_figure(run: TriplesRun, instance: int, *, title: str | None = None) -> Figure:
+    """Section 6's second phenomenon for one instance: the loss over training with its regimes
+    (plateaus) shaded and numbered (top), and the model at the end of each regime in 3-D
+    (bottom; set 1 in reds, set 2 in blues), one panel per change of geometry."""
+    if not 0 <= instance < run.W.shape[1]:
+        raise ValueError(f"instance={instance!r} is not allowed: choose 0 to {run.W.shape[1] - 1}")
+    # Consecutive regimes with the same geometry are one stage: shown once, at its end.
+    stages = [list(g) for _, g in groupby(run.regimes[instance], key=lambda r: r.geometry)]
+    cols = max(len(stages), 1)
+    fig = plt.figure(figsize=(max(8.0, 2.1 * cols), 5.8), layout="constrained")
+    grid = fig.add_gridspec(2, cols, height_ratios=(1, 1.3))
+    top = fig.add_subplot(grid[0, :])
+    x = to_numpy(run.steps).astype(float)
+    L = to_numpy(run.loss[:, instance])
+    keep = x > 0
+    top.plot(x[keep], L[keep], color="k", lw=1.3)
+    for n, stage in enumerate(stages, start=1):
+        lo, hi = max(float(run.steps[stage[0].first]), 1.0), float(run.steps[stage[-1].last])
+        top.axvspan(lo, hi, color=plt.cm.Pastel1(n % 9), alpha=0.7, lw=0)
+        top.annotate(
+            str(n),
+            xy=(math.sqrt(lo * hi), 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, -3),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=9,
+        )
+    top.set(xscale="log", yscale="log", xlim=(1, x.max()), xlabel="step", ylabel="loss")
+    top.set_title(
+        title or f"Instance {instance}: loss, with its plateaus (regimes) numbered", fontsize=10
+    )
+    W = to_numpy(run.W[:, instance])
+    for n, stage in enumerate(stages, start=1):
+        ax = fig.add_subplot(grid[1, n - 1], projection="3d")
+        label = f"{n}. {stage[0].geometry}\nstep {stage[-1].last_step:,}"
+        if n == len(stages) and run.final[instance] != stage[0].geometry:
+            label += f"\n(at the end: {run.final[instance]})"
+        _draw_triples_3d(ax, W[stage[-1].last], label)
     return fig
