@@ -15,6 +15,9 @@ The default start is a Xavier-normal (Glorot) draw for each instance on its own:
 calls torch's ``xavier_normal_`` on the whole stacked ``(instances, n, m)`` tensor, which torch
 treats as a convolution kernel, giving std ``sqrt(2 / (n·m + instances·m))`` (2-4.5× smaller at the
 paper's sizes, and dependent on the number of instances). ``init_scale`` multiplies our std.
+``benchmarks/DEFAULT_START.md`` compares the two starts on §1, §3, §5, §8 and §9 over seeds: the
+same outcomes for §1, §3 and §5, ours better for §8; §9's sparse models need a start about 0.15×
+ours (notebook 09 sets it).
 """
 
 from __future__ import annotations
@@ -166,10 +169,11 @@ class AbsModel(_BatchedModel):
         cfg: sizes (``n_hidden`` = neurons), feature probability and importance.
         seed: seeds the initial weights (Xavier-normal ``W1`` and ``W2``, std ``sqrt(2 / (n + m))``,
             ``b = 0``); instance k's depend only on ``seed`` and ``k``.
-        init_scale: multiplies that std. Public implementations call ``xavier_normal_`` on the
-            stacked ``(instances, ...)`` tensor, which torch reads as a convolution kernel: std
-            ``sqrt(2 / (m n + instances n))``, about 0.02 for the §9 sweep, i.e. ``init_scale``
-            ≈ 0.15. Sparse §9 models train far better from such a small start.
+        init_scale: multiplies that std. Some public implementations call ``xavier_normal_`` on
+            the stacked ``(instances, ...)`` tensor, which torch reads as a convolution kernel:
+            std ``sqrt(2 / (m n + instances n))``, about 0.02 for the §9 sweep, i.e.
+            ``init_scale`` ≈ 0.16. Sparse §9 models train far better from such a small start
+            (``benchmarks/DEFAULT_START.md``).
         device: where the tensors live (trained with the torch engine on any device).
 
     Attributes:
