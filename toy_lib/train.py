@@ -23,12 +23,12 @@ from typing import Literal
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from . import _kernels
 from .config import Config
 from .data import generate_batch, random_signs, sparse_from_uniform
 from .models import AbsModel, ToyModel
+from .progress import progress_bar
 from .validate import check_int, check_number
 
 __all__ = [
@@ -377,13 +377,7 @@ def train(
     bounds = sorted(set(range(0, steps, tick)) | set(snaps) | {steps})
     loss = np.empty((steps, model.cfg.n_instances), dtype=np.float32)
     snap_W, snap_b = [], []
-    bar = tqdm(
-        total=steps,
-        disable=progress is False,
-        delay=0 if progress else 2.0,
-        desc="training",
-        unit="step",
-    )
+    bar = progress_bar(steps, progress=progress)
     start = time.perf_counter()
     try:
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
