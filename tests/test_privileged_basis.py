@@ -1,5 +1,7 @@
 """Section 8 (notebook 08): neurons of a privileged basis, figures and explorer."""
 
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -108,3 +110,45 @@ def test_explorer_retrains_for_every_control_and_survives_extremes():
     assert "error" not in status_of(box) and "image/png" in box._repr_mimebundle_()
     with pytest.raises(ValueError, match="density=0.3 is not allowed"):
         tl.privileged_basis.privileged_explorer(density=0.3)
+
+
+# The paper's regimes
+
+
+def binary_code_model() -> torch.Tensor:
+    """``W (5, 10)``: features 0-2 on neurons 0-2; features 3-5 as the paper's binary code on
+    neurons 3-4: (1, 1), (1, −1), (−1, 1); features 6-9 not represented."""
+    W = torch.zeros(5, 10)
+    W[0, 0] = W[1, 1] = W[2, 2] = 1.0
+    W[3:, 3] = torch.tensor([0.8, 0.8])
+    W[3:, 4] = torch.tensor([0.8, -0.8])
+    W[3:, 5] = torch.tensor([-0.8, 0.8])
+    return W
+
+
+def test_regime_reads_the_binary_code():
+    r = P.regime(binary_code_model())
+    assert (r.monosemantic, r.polysemantic, r.on_polysemantic) == (3, 2, [3, 4, 5])
+    assert r.pairs == 1, "only the (1, 1) feature excites both neurons"
+    pair_cos, ortho = P.binary_code(binary_code_model(), r.on_polysemantic)
+    assert pair_cos == pytest.approx(-1.0) and ortho == pytest.approx(0.0, abs=1e-6)
+    # Without a feature that excites both neurons there is no binary code.
+    W = binary_code_model()
+    W[3:, 3] = torch.tensor([0.8, -0.8])
+    assert math.isnan(P.binary_code(W, [3, 4, 5])[0])
+
+
+def test_neurons_per_feature_counts_the_neurons_a_feature_excites():
+    W = torch.tensor([[1.0, 0.9, -1.0], [0.6, 0.2, 0.0], [0.4, 0.0, 0.1]])
+    # Feature 0: neurons 0 and 1 reach half its top weight; feature 1: neuron 0 only; feature 2
+    # only inhibits neuron 0 and excites neuron 2 weakly: its top positive weight 0.1 counts.
+    assert P.neurons_per_feature(W).tolist() == [2, 1, 1]
+    assert P.neurons_per_feature(0.1 * W).tolist() == [0, 0, 0], "not represented"
+    with pytest.raises(ValueError, match="one model"):
+        P.neurons_per_feature(torch.zeros(2, 3, 4))
+
+
+def test_paper_regimes_cover_every_density_in_order():
+    lows = [r[0] for r in P.PAPER_REGIMES]
+    assert lows == sorted(lows, reverse=True) and lows[-1] == 0.0
+    assert P.PAPER_REGIMES[0][1] == 1.0

@@ -12,6 +12,7 @@ importance ``0.75**i``, densities ``[0.75, 0.35, 0.15, 0.1, 0.06, 0.02, 0.01]``,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -19,11 +20,16 @@ from functools import partial
 import torch
 
 from ..config import Config, decaying_importance
-from ..metrics import monosemanticity
+from ..metrics import cosine_similarity, monosemanticity
 from ..models import ToyModel
 from ..train import BestOf, train_best_of
 
 __all__ = [
+    "PAPER_REGIMES",
+    "Regime",
+    "binary_code",
+    "neurons_per_feature",
+    "regime",
     "DEAD",
     "DENSITIES",
     "MONOSEMANTIC",
@@ -149,3 +155,81 @@ def train_privileged(
 
 
 PRIVILEGED_DENSITIES = (1.0, 0.75, 0.5, 0.35, 0.25, 0.15, 0.1, 0.06, 0.04, 0.02, 0.01)
+
+
+# The paper's regimes by density (§8, "Superposition in a privileged basis"), as (lowest density,
+# highest density, monosemantic neurons, features carried only by polysemantic neurons, words).
+PAPER_REGIMES: tuple[tuple[float, float, int | None, int | None, str], ...] = (
+    (0.5, 1.0, 5, 0, "all monosemantic"),
+    (0.2, 0.5, 3, 3, "3 features in 2 neurons (a binary code) + 3 monosemantic"),
+    (0.15, 0.15, 2, 5, "5 features in 3 neurons + 2 monosemantic"),
+    (0.12, 0.12, 1, 6, "6 features in 4 neurons + 1 monosemantic"),
+    (0.05, 0.08, 0, 8, "8 features in 5 neurons, all polysemantic"),
+    (0.0, 0.04, 0, 10, "every feature a pair of neurons"),
+)
+
+
+def neurons_per_feature(W: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
+    """How many neurons each feature excites: ``W: (hidden, features)`` → ``(features,)`` int64.
+
+    Neuron j counts for feature i when ``W[j, i]`` is positive and at least half of feature i's
+    largest weight (inputs are non-negative, so a negative weight only inhibits). 0 for features
+    that are not represented (``||W_i|| <= threshold``).
+    """
+    W = torch.as_tensor(W).detach().float()
+    if W.dim() != 2:
+        raise ValueError(f"W has shape {tuple(W.shape)}: it must be one model's (hidden, features)")
+    top = W.max(0).values
+    excites = (W - 0.5 * top >= 0) & (top > 0)
+    return torch.where(W.norm(dim=0) > threshold, excites.sum(0), 0)
+
+
+@dataclass(frozen=True)
+class Regime:
+    """One model's neuron code, in the terms of the paper's regimes.
+
+    Attributes:
+        monosemantic, polysemantic: neuron counts (:func:`count_neurons`).
+        on_polysemantic: represented features without a monosemantic neuron of their own.
+        pairs: how many of those excite exactly two neurons (:func:`neurons_per_feature`).
+    """
+
+    monosemantic: int
+    polysemantic: int
+    on_polysemantic: list[int]
+    pairs: int
+
+
+def regime(W: torch.Tensor) -> Regime:
+    """The :class:`Regime` of one model ``W: (hidden, features)``."""
+    W = torch.as_tensor(W).detach().float()
+    counts = count_neurons(W.unsqueeze(0))
+    represented = (W.norm(dim=0) > 0.5).nonzero().flatten().tolist()
+    on_poly = [i for i in represented if i not in counts.mono_features[0]]
+    per = neurons_per_feature(W)
+    return Regime(
+        monosemantic=int(counts.monosemantic[0]),
+        polysemantic=int(counts.polysemantic[0]),
+        on_polysemantic=on_poly,
+        pairs=int((per[on_poly] == 2).sum()) if on_poly else 0,
+    )
+
+
+def binary_code(W: torch.Tensor, features: Sequence[int]) -> tuple[float, float]:
+    """The paper's binary code of 3 features on 2 polysemantic neurons: ``W: (hidden, features)``.
+
+    Restricted to the polysemantic neurons, one feature should excite both (the "(1,1)" feature)
+    and the other two should point opposite ways (an antipodal pair), each orthogonal to the
+    first. Returns (the pair's cosine, the largest ``|cos|`` between the (1,1) feature and the
+    pair), the (1,1) feature being the one whose weights are all positive; NaN if none is.
+    """
+    W = torch.as_tensor(W).detach().float()
+    idx = list(features)
+    poly = classify_neurons(W) == POLYSEMANTIC
+    sub = W[poly][:, idx]
+    both = [k for k in range(len(idx)) if bool((sub[:, k] > 0).all())]
+    if len(both) != 1 or len(idx) != 3:
+        return math.nan, math.nan
+    rest = [k for k in range(3) if k != both[0]]
+    cos = cosine_similarity(sub)
+    return float(cos[rest[0], rest[1]]), float(cos[both[0], rest].abs().max())
