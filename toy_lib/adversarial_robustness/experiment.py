@@ -1,26 +1,25 @@
 """Adversarial attacks on toy models (paper §7): small L2 input perturbations that raise the loss.
 
-The adversary adds ``δ`` with ``||δ|| <= ε`` to an input ``x``; the model should still reconstruct
-the clean ``x``, so an example's attacked loss is ``Σ_i I_i (x_i - x'(x + δ)_i)²``. (This is the
+The adversary adds ``δ`` with ``||δ|| <= ε`` to an input ``x``. By default the model should still
+reconstruct the clean ``x``, so an example's attacked loss is ``Σ_i I_i (x_i - x'(x + δ)_i)²`` (the
 usual adversarial convention: the perturbation does not move the right answer, as it would not move
-an image's label. The paper does not spell it out; measured against ``x + δ`` instead, a model
-without superposition would reconstruct every perturbation of its own features perfectly and the
-paper's normalisation by such a model would divide by zero.)
+an image's label); :func:`feature_attack` can also compare with ``x + δ``.
 
-The attacks, all per example and batched over instances:
+The attacks, batched over instances:
 
-- :func:`feature_attack`, the paper's: for every feature ``i`` try ``±ε (WᵀW)_i / ||(WᵀW)_i||``,
-  the unit direction that moves output ``i`` most in the linear part of the model, and keep the
-  one that hurts the example most.
-- :func:`gradient_attack`, a generic one: projected gradient ascent on the example's loss inside
+- :func:`feature_attack`, the paper's: for every feature ``i`` the perturbation
+  ``ε (WᵀW)_i / ||(WᵀW)_i||``, the unit direction that moves output ``i`` most in the linear part
+  of the model; by default the one feature whose perturbation, added to every example, hurts the
+  data set most (options: per example, both signs).
+- :func:`gradient_attack`, a generic one: projected gradient ascent on each example's loss inside
   the ``ε`` ball (PGD), from random starts; :func:`ascent_from_input` starts at the clean input.
 - :func:`random_attack`, a baseline: random directions of norm ``ε``.
 
 :func:`vulnerability` is the paper's measure ``(L' - L) / (L'_0 - L_0)``: the loss increase an attack
-causes, relative to the increase it causes in a model of the same size without superposition
-(:func:`no_superposition_model`). The model's own tensors are never modified: the attacks perturb
-inputs and differentiate with respect to the perturbation only. :func:`attack_gain` is the
-leverage ``||(WᵀW)_i||²`` that explains the result.
+causes, relative to the increase the paper's attack causes in a model of the same size without
+superposition (:func:`no_superposition_model`). The model's own tensors are never modified: the
+attacks perturb inputs and differentiate with respect to the perturbation only.
+:func:`attack_gain` is the leverage ``||(WᵀW)_i||²`` that explains the result.
 """
 
 from __future__ import annotations
