@@ -1,6 +1,7 @@
 """Section 7 (notebook 07): attacks, vulnerability, figures and explorer."""
 
 import math
+from functools import partial
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -48,18 +49,83 @@ def test_example_loss_averages_to_the_model_loss():
     torch.testing.assert_close(per_example.mean(-1), model.loss(x).detach())
 
 
-def test_attack_budget_is_a_fraction_of_the_mean_norm_of_nonzero_inputs():
+def test_attack_budget_is_a_fraction_of_the_mean_input_norm():
     x = torch.zeros(2, 4, 3)
     x[0, 0] = torch.tensor([3.0, 4.0, 0.0])  # norm 5, three all-zero inputs
     x[1] = torch.tensor([0.0, 0.0, 2.0])  # norm 2 everywhere
-    torch.testing.assert_close(attacks.attack_budget(x), torch.tensor([0.5, 0.2]))
+    # The literal reading: the mean over all inputs, the all-zero ones included.
+    torch.testing.assert_close(attacks.attack_budget(x), torch.tensor([0.125, 0.2]))
     torch.testing.assert_close(
-        attacks.attack_budget(x, 0.2, include_zero=True), torch.tensor([0.25, 0.4])
+        attacks.attack_budget(x, 0.2, include_zero=False), torch.tensor([1.0, 0.4])
     )
     with pytest.raises(ValueError, match="all zero"):
-        attacks.attack_budget(torch.zeros(1, 4, 3))
+        attacks.attack_budget(torch.zeros(1, 4, 3), include_zero=False)
     with pytest.raises(ValueError, match="fraction=-0.1"):
         attacks.attack_budget(x, -0.1)
+
+
+def _antipodal():
+    """Features 0 and 1 an antipodal pair on hidden dimension 0, feature 2 alone on dimension 1."""
+    W = torch.tensor([[[1.0, -1.0, 0.0], [0.0, 0.0, 1.0]]])
+    return _model(W, torch.zeros(1, 3), [1.0, 1.0, 1.0])
+
+
+def test_paper_attack_on_an_antipodal_pair_does_twice_the_reference_damage():
+    # On x = 0 the attack on feature 0, ε (1, -1, 0)/√2, moves the pre-activations by
+    # ε √2 (1, -1, 0): output 0 rises to ε √2, a loss of 2 ε²; the reference loses ε².
+    model = _antipodal()
+    x = torch.zeros(1, 3, 3)
+    found = attacks.feature_attack(model, x, 0.1)
+    want = 0.1 * torch.tensor([1.0, -1.0, 0.0]) / math.sqrt(2)
+    torch.testing.assert_close(found.delta, want.expand(1, 3, 3))
+    torch.testing.assert_close(found.loss_increase, torch.tensor([0.02]))
+    torch.testing.assert_close(attacks.vulnerability(model, x, 0.1), torch.tensor([2.0]))
+
+
+def test_dataset_choice_is_one_feature_for_all_examples_and_example_choice_each_its_own():
+    # Example 0 has feature 2 active, example 1 nothing. The pair's attacks cost 2 ε² on both
+    # examples, feature 2's (±ε on output 2) ε²: the dataset-wide choice is feature 0 (the first
+    # of the tied pair), one perturbation for both examples.
+    model = _antipodal()
+    x = torch.tensor([[[0.0, 0.0, 1.0], [0.0, 0.0, 0.0]]])
+    one = attacks.feature_attack(model, x, 0.1)
+    assert torch.equal(one.delta[0, 0], one.delta[0, 1])
+    each = attacks.feature_attack(model, x, 0.1, choice="example", signs="±")
+    assert (each.attacked_loss >= one.attacked_loss - 1e-7).all()
+    torch.testing.assert_close(one.attacked_loss, torch.tensor([[0.02, 0.02]]))
+    assert one.delta[0, 0, 0] > 0  # "+": along (WᵀW)_0 itself
+
+
+def test_target_x_plus_delta_leaves_the_reference_unharmed():
+    # The reference reconstructs a push up its own feature exactly, so measured against x + δ the
+    # paper's (positive) attack costs it nothing and the vulnerability is undefined.
+    cfg = tl.Config(4, 2, 1, feature_probability=0.5)
+    ref = attacks.no_superposition_model(cfg)
+    x = _sparse_inputs(cfg, batch=64)
+    found = attacks.feature_attack(ref, x, 0.1, target="attacked")
+    torch.testing.assert_close(found.loss_increase, torch.zeros(1))
+    with pytest.raises(ValueError, match="does not raise the reference"):
+        attack = partial(attacks.feature_attack, target="attacked")
+        attacks.vulnerability(ref, x, 0.1, attack, ref, attack)
+
+
+def test_feature_attack_matches_a_forward_pass_for_every_option():
+    W = torch.randn(2, 3, 7, generator=torch.Generator().manual_seed(4))
+    b = -0.1 * torch.rand(2, 7, generator=torch.Generator().manual_seed(5))
+    model = _model(W, b, tl.decaying_importance(7, 0.8), probability=[0.3, 0.05])
+    x = _sparse_inputs(model.cfg, batch=64)
+    eps = torch.tensor([0.1, 0.4])
+    for choice in attacks.CHOICES:
+        for signs in attacks.SIGNS:
+            for target in attacks.TARGETS:
+                found = attacks.feature_attack(
+                    model, x, eps, choice=choice, signs=signs, target=target
+                )
+                goal = x + found.delta if target == "attacked" else x
+                direct = attacks.example_loss(model, x + found.delta, target=goal)
+                torch.testing.assert_close(found.attacked_loss, direct)
+                norms = found.delta.norm(dim=-1)
+                torch.testing.assert_close(norms, eps[:, None].expand_as(norms))
 
 
 def test_reference_model_keeps_the_most_important_features_per_instance():
@@ -123,7 +189,7 @@ def test_one_feature_model_attacks_take_the_worse_end_of_the_interval():
     eps = 0.1
     ends = torch.stack([attacks.example_loss(model, x + s * eps, target=x) for s in (1.0, -1.0)])
     best = ends.max(0).values
-    found = attacks.feature_attack(model, x, eps)
+    found = attacks.feature_attack(model, x, eps, choice="example", signs="±")
     torch.testing.assert_close(found.attacked_loss, best)
     torch.testing.assert_close(found.delta.abs(), torch.full_like(x, eps))
     assert (found.delta[0, :2, 0] < 0).all() and (found.delta[0, 2:, 0] > 0).all()
@@ -143,22 +209,24 @@ def test_no_attack_exceeds_its_budget():
     eps = torch.tensor([0.01, 0.1, 0.5])
     for found in (
         attacks.feature_attack(model, x, eps),
+        attacks.feature_attack(model, x, eps, choice="example", signs="±"),
         attacks.gradient_attack(model, x, eps),
         attacks.gradient_attack(model, x, eps, start="zero", restarts=1),
         attacks.random_attack(model, x, eps, draws=3),
     ):
         norms = found.delta.norm(dim=-1)
         assert (norms <= eps[:, None] * (1 + 1e-5)).all(), (norms / eps[:, None]).max()
-        assert (found.attacked_loss >= found.clean_loss).all()
+        assert (found.loss_increase >= 0).all()
 
 
 def test_attacks_beat_random_perturbations_of_the_same_norm():
     W, b = _pentagon()
     model = _model(W, b, probability=0.1)
     x = _sparse_inputs(model.cfg, batch=4096)
-    eps = attacks.attack_budget(x)
+    eps = attacks.attack_budget(x, include_zero=False)
     random = attacks.random_attack(model, x, eps, draws=4).loss_increase
-    for found in (attacks.feature_attack(model, x, eps), attacks.gradient_attack(model, x, eps)):
+    each = attacks.feature_attack(model, x, eps, choice="example", signs="±")
+    for found in (each, attacks.gradient_attack(model, x, eps)):
         assert (found.loss_increase > 2 * random).all(), (found.loss_increase, random)
 
 
@@ -166,9 +234,12 @@ def test_superposition_makes_a_model_more_vulnerable_than_the_reference():
     W, b = _pentagon()
     model = _model(W, b, probability=0.1)
     x = _sparse_inputs(model.cfg, batch=4096)
-    eps = attacks.attack_budget(x)
-    for attack in (attacks.feature_attack, attacks.gradient_attack):
+    eps = attacks.attack_budget(x, include_zero=False)
+    each = partial(attacks.feature_attack, choice="example", signs="±")
+    for attack in (each, attacks.gradient_attack):
         assert (attacks.vulnerability(model, x, eps, attack) > 1.5).all()
+    # The literal attack, one perturbation for every input, is mostly stopped by the bias -0.2.
+    assert (attacks.vulnerability(model, x, eps) < 1).all()
 
 
 def test_gradient_ascent_from_the_clean_input_is_masked_by_the_relu():
@@ -231,6 +302,15 @@ def test_bad_arguments_name_themselves():
         attacks.random_attack(model, x, 0.1, draws=0)
     with pytest.raises(ValueError, match="budget must be > 0"):
         attacks.vulnerability(model, x, 0.0)
+    with pytest.raises(ValueError, match="choice='all'"):
+        attacks.feature_attack(model, x, 0.1, choice="all")
+    with pytest.raises(ValueError, match="signs='-'"):
+        attacks.feature_attack(model, x, 0.1, signs="-")
+    with pytest.raises(ValueError, match="target='x'"):
+        attacks.feature_attack(model, x, 0.1, target="x")
+    relu_hidden = tl.ToyModel(model.cfg, hidden_activation="relu")
+    with pytest.raises(ValueError, match="hidden_activation='relu'"):
+        attacks.feature_attack(relu_hidden, x, 0.1)
 
 
 def test_attack_gain_is_norm_to_the_fourth_over_feature_dimensionality():
@@ -338,3 +418,96 @@ def test_explorer_rejects_a_sparsity_list_of_the_wrong_length():
         tl.adversarial_robustness.robustness_explorer(_sweep(), [0.9])
     with pytest.raises(ValueError, match="index=2"):
         tl.adversarial_robustness.robustness_explorer(_sweep(), [0.0, 0.9], index=2)
+
+
+def test_family_configs_are_the_two_sweeps():
+    uniform = attacks.family_config("uniform")
+    assert (uniform.n_features, uniform.n_hidden) == (200, 20)
+    assert uniform.n_instances == len(attacks.FAMILIES["uniform"]["density"])
+    assert (uniform.importances == 1).all() and float(uniform.probability[0, 0]) == 1.0
+    decaying = attacks.family_config("decaying")
+    torch.testing.assert_close(decaying.importances[0], tl.decaying_importance(20, 0.7))
+    assert torch.equal(
+        decaying.probability[:, 0], torch.tensor(attacks.FAMILIES["decaying"]["density"])
+    )
+    with pytest.raises(ValueError, match="family='paper'"):
+        attacks.family_config("paper")
+
+
+def _sweep_of_references():
+    """A 3-model sweep (density 1, 0.1, 0.01) whose every model is the hand-made reference."""
+    cfg = tl.Config(6, 3, 3, feature_probability=[1.0, 0.1, 0.01])
+    return attacks.no_superposition_model(cfg), cfg
+
+
+def test_reading_vulnerability_of_the_reference_itself_is_one():
+    model, cfg = _sweep_of_references()
+    x = _sparse_inputs(cfg, batch=256)
+    for name in ("literal", "± sign", "per example", "reference: trained dense model"):
+        v = attacks.reading_vulnerability(model, x, attacks.READINGS[name])
+        torch.testing.assert_close(v, torch.ones(3), rtol=1e-2, atol=0, msg=name)
+    literal = attacks.vulnerability(model, x, attacks.attack_budget(x))
+    torch.testing.assert_close(
+        attacks.reading_vulnerability(model, x, attacks.READINGS["literal"]), literal
+    )
+    sparse_first = attacks.no_superposition_model(
+        tl.Config(6, 3, 2, feature_probability=[0.1, 1.0])
+    )
+    with pytest.raises(ValueError, match="density 1"):
+        attacks.reading_vulnerability(
+            sparse_first, x[:2], attacks.READINGS["reference: trained dense model"]
+        )
+
+
+def _scaled_sweep(scales):
+    """A sweep whose model k has ``W = sqrt(scales[k]) [I 0]``: ``1/D* = scales[k]``."""
+    cfg = tl.Config(6, 3, len(scales), feature_probability=1.0)
+    model = tl.ToyModel(cfg)
+    with torch.no_grad():
+        model.W.copy_(torch.eye(3, 6) * torch.tensor(scales).sqrt()[:, None, None])
+    return model
+
+
+def test_sweep_claims_apply_the_fixed_thresholds():
+    model = _scaled_sweep([1.0, 2.0, 3.0])
+    holds = attacks.sweep_claims("toy", model, torch.tensor([1.0, 2.1, 3.2]))
+    assert [c.holds for c in holds] == [True, True]
+    assert holds[0].ours == "3.2x" and holds[1].ours == "r = 1.00"
+    # 2.9x is not ">3x"; rising then falling does not track a rising 1/D*.
+    fails = attacks.sweep_claims("toy", model, torch.tensor([1.0, 2.9, 0.5]))
+    assert [c.holds for c in fails] == [False, False]
+
+
+def test_adversarial_claims_read_the_first_budget_without_superposition():
+    fractions = attacks.ADVERSARIAL_FRACTIONS  # 0, 0.1, 0.3, 0.5, 0.8, 1.0
+    W = torch.zeros(len(fractions), 5, 20)
+    # Represented features per budget: 10, 10, 8, 6, 5, 4 (each on a unit vector, so 1/D* = n/5).
+    for k, n in enumerate([10, 10, 8, 6, 5, 4]):
+        W[k, torch.arange(n) % 5, torch.arange(n)] = 1.0
+    reduced, eliminated = attacks.adversarial_claims(W, fractions)
+    assert reduced.holds and reduced.ours == "2.00 → 1.60"
+    assert eliminated.holds and eliminated.ours == "80%"
+    W[1] = W[5]  # already gone at 10%: not "unreasonably large"
+    assert not attacks.adversarial_claims(W, fractions)[1].holds
+    with pytest.raises(ValueError, match="fractions="):
+        attacks.adversarial_claims(W[1:], fractions[1:])
+
+
+def test_adversarial_training_with_a_large_budget_gives_up_superposition():
+    cfg = attacks.adversarial_config()
+    model = attacks.adversarial_training(cfg, (0.0, 2.0), steps=600)
+    assert model.W.shape == (2, 5, 20)
+    inverse_dstar = 1 / tl.dimensions_per_feature(model.W)
+    assert inverse_dstar[1] < 0.7 * inverse_dstar[0], inverse_dstar
+
+
+def test_adversarial_training_rejects_bad_arguments():
+    cfg = attacks.adversarial_config()
+    with pytest.raises(ValueError, match="n_instances=2"):
+        attacks.adversarial_training(cfg.repeat_instances(2), (0.0,))
+    with pytest.raises(ValueError, match="fractions=-0.1"):
+        attacks.adversarial_training(cfg, (0.0, -0.1))
+    with pytest.raises(ValueError, match="norm='max'"):
+        attacks.adversarial_training(cfg, (0.0,), norm="max")
+    with pytest.raises(ValueError, match="steps=0"):
+        attacks.adversarial_training(cfg, (0.0,), steps=0)

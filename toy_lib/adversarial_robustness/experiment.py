@@ -1,45 +1,47 @@
 """Adversarial attacks on toy models (paper §7): small L2 input perturbations that raise the loss.
 
-The adversary adds ``δ`` with ``||δ|| <= ε`` to an input ``x``; the model should still reconstruct
-the clean ``x``, so an example's attacked loss is ``Σ_i I_i (x_i - x'(x + δ)_i)²``. (This is the
+The adversary adds ``δ`` with ``||δ|| <= ε`` to an input ``x``. By default the model should still
+reconstruct the clean ``x``, so an example's attacked loss is ``Σ_i I_i (x_i - x'(x + δ)_i)²`` (the
 usual adversarial convention: the perturbation does not move the right answer, as it would not move
-an image's label. The paper does not spell it out; measured against ``x + δ`` instead, a model
-without superposition would reconstruct every perturbation of its own features perfectly and the
-paper's normalisation by such a model would divide by zero.)
+an image's label); :func:`feature_attack` can also compare with ``x + δ``.
 
-The attacks, all per example and batched over instances:
+The attacks, batched over instances:
 
-- :func:`feature_attack`, the paper's: for every feature ``i`` try ``±ε (WᵀW)_i / ||(WᵀW)_i||``,
-  the unit direction that moves output ``i`` most in the linear part of the model, and keep the
-  one that hurts the example most.
-- :func:`gradient_attack`, a generic one: projected gradient ascent on the example's loss inside
+- :func:`feature_attack`, the paper's: for every feature ``i`` the perturbation
+  ``ε (WᵀW)_i / ||(WᵀW)_i||``, the unit direction that moves output ``i`` most in the linear part
+  of the model; by default the one feature whose perturbation, added to every example, hurts the
+  data set most (options: per example, both signs).
+- :func:`gradient_attack`, a generic one: projected gradient ascent on each example's loss inside
   the ``ε`` ball (PGD), from random starts; :func:`ascent_from_input` starts at the clean input.
 - :func:`random_attack`, a baseline: random directions of norm ``ε``.
 
 :func:`vulnerability` is the paper's measure ``(L' - L) / (L'_0 - L_0)``: the loss increase an attack
-causes, relative to the increase it causes in a model of the same size without superposition
-(:func:`no_superposition_model`). The model's own tensors are never modified: the attacks perturb
-inputs and differentiate with respect to the perturbation only. :func:`attack_gain` is the
-leverage ``||(WᵀW)_i||²`` that explains the result.
+causes, relative to the increase the paper's attack causes in a model of the same size without
+superposition (:func:`no_superposition_model`). The model's own tensors are never modified: the
+attacks perturb inputs and differentiate with respect to the perturbation only.
+:func:`attack_gain` is the leverage ``||(WᵀW)_i||²`` that explains the result.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 from torch.func import functional_call
 
 from ..config import Config
 from ..models import ToyModel
-from ..validate import check_int
+from ..validate import check_choice, check_int, check_number
 
 __all__ = [
     "ATTACKS",
     "Attack",
     "AttackResult",
+    "CHOICES",
+    "SIGNS",
+    "TARGETS",
     "START_MODES",
     "ascent_from_input",
     "attack_budget",
@@ -54,6 +56,9 @@ __all__ = [
 ]
 
 START_MODES = ("random", "zero")
+CHOICES = ("dataset", "example")
+SIGNS = ("+", "±")
+TARGETS = ("clean", "attacked")
 _EPS = 1e-12
 
 
@@ -111,20 +116,16 @@ def example_loss(
 
 
 def attack_budget(
-    x: torch.Tensor, fraction: float = 0.1, *, include_zero: bool = False
+    x: torch.Tensor, fraction: float = 0.1, *, include_zero: bool = True
 ) -> torch.Tensor:
     """The L2 budget ``ε`` of every instance: ``fraction`` times the mean input norm, ``(instances,)``.
 
-    The paper allows "a max L2 attack norm of 0.1 of the average input norm". By default the mean is
-    over inputs with at least one active feature: at high sparsity most inputs are all zero (at
-    ``S = 0.999`` with 20 features, 98%), and averaging them in would shrink the budget far below
-    the norm of any input that carries a feature. ``include_zero=True`` averages over all inputs.
-    ``x``: ``(instances, batch, features)``.
+    The paper allows "a max L2 attack norm of 0.1 of the average input norm". By default (the
+    literal reading) the mean is over all inputs, all-zero ones included, so at high sparsity the
+    budget shrinks with the share of inputs that carry a feature. ``include_zero=False`` averages
+    over inputs with at least one active feature only. ``x``: ``(instances, batch, features)``.
     """
-    if isinstance(fraction, bool) or not isinstance(fraction, int | float) or not fraction > 0:
-        raise ValueError(f"fraction={fraction!r} is not allowed: it must be a number > 0")
-    if not math.isfinite(fraction):
-        raise ValueError(f"fraction={fraction!r} is not allowed: it must be finite")
+    check_number("fraction", fraction, 0.0, low_open=True)
     if x.dim() != 3:
         raise ValueError(f"x has shape {tuple(x.shape)}: it must be (instances, batch, features)")
     norms = x.detach().norm(dim=-1)
@@ -160,41 +161,76 @@ def _keep_best(
     return torch.where(better.unsqueeze(-1), delta, best[0]), torch.where(better, loss, best[1])
 
 
-def feature_attack(model: ToyModel, x: torch.Tensor, budget: torch.Tensor | float) -> AttackResult:
-    """The paper's attack: per example, the most harmful of ``±ε (WᵀW)_i / ||(WᵀW)_i||``, all ``i``.
+def feature_attack(
+    model: ToyModel,
+    x: torch.Tensor,
+    budget: torch.Tensor | float,
+    *,
+    choice: str = "dataset",
+    signs: str = "+",
+    target: str = "clean",
+) -> AttackResult:
+    """The paper's attack: the perturbations ``λ (WᵀW)_i / ||(WᵀW)_i||`` (``λ = ε``), one per feature
+    ``i``, and "the one of these attacks which most harms model performance".
 
     ``(WᵀW)_i`` is the direction in input space that moves output ``i`` most (in the model's linear
-    part); the paper keeps "the one of these attacks which most harms model performance". Its
-    formula has no sign, so both signs are tried: pushing an active output down hurts too. A feature
-    with ``(WᵀW)_i = 0`` offers no attack.
+    part). The paper leaves three details open; the defaults are the literal reading:
 
+    - ``choice="dataset"``: one feature per instance, the one whose perturbation, added to every
+      example, raises the mean loss over ``x`` most (ties: the lowest index); ``"example"``: each
+      example gets its own most harmful perturbation.
+    - ``signs="+"``: ``λ = +ε`` only, as the formula is written; ``"±"`` also tries ``-ε``.
+    - ``target="clean"``: the attacked loss compares the output with the clean ``x`` (the usual
+      adversarial convention: the perturbation does not move the right answer); ``"attacked"``
+      compares it with ``x + δ``, the model's own training objective on its perturbed input.
+
+    A feature with ``(WᵀW)_i = 0`` offers no attack (a zero perturbation).
     ``x``: ``(instances, batch, features)``; ``budget``: ``ε``, a number or ``(instances,)``.
+    The result's ``delta`` is ``(instances, batch, features)`` either way.
     """
     _check_inputs(model, x)
     eps = _budget(budget, model, x)
+    check_choice("choice", choice, CHOICES)
+    check_choice("signs", signs, SIGNS)
+    check_choice("target", target, TARGETS)
+    if model.hidden_activation != "linear":
+        raise ValueError(
+            f"model.hidden_activation={model.hidden_activation!r} is not allowed: the paper's "
+            "attack is derived for the linear hidden layer"
+        )
     x = x.detach()
-    W = model.W.detach()
+    W, b = model.W.detach(), model.b.detach()
     gram = W.transpose(1, 2) @ W
     directions = gram / gram.norm(dim=-1, keepdim=True).clamp_min(_EPS)  # rows: (inst, feat, feat)
-    # Candidates in the order +row 0, -row 0, +row 1, ...: (instances, 2 * features, features).
-    candidates = eps * torch.stack([directions, -directions], dim=2).flatten(1, 2)
+    # Candidates in the order +row 0, (-row 0,) +row 1, ...: (instances, candidates, features).
+    stacked = [directions, -directions] if signs == "±" else [directions]
+    candidates = eps * torch.stack(stacked, dim=2).flatten(1, 2)
+    # The hidden layer is linear, so a candidate δ moves every pre-activation by (WᵀW) δ.
+    shifts = candidates @ gram  # (inst, candidates, feat); gram is symmetric
+    clean_pre = x @ gram + b.unsqueeze(1)  # (inst, batch, feat)
+    importance = model.importance.unsqueeze(1).unsqueeze(2)  # (inst, 1, 1, feat)
     clean = example_loss(model, x)
-    best = (torch.zeros_like(x), clean)
     n_inst, batch, n_feat = x.shape
-    # Several candidates per forward pass (as one long batch), about 2**16 examples at a time.
-    chunk = max(1, 2**16 // batch)
+    losses = []
+    # A chunk of candidates at a time, about 2**22 numbers per (instances, batch, chunk, features).
+    chunk = max(1, 2**22 // (batch * n_feat * n_inst))
     for first in range(0, candidates.shape[1], chunk):
-        part = candidates[:, first : first + chunk]  # (inst, c, feat)
-        c = part.shape[1]
-        xs = x.unsqueeze(2).expand(-1, -1, c, -1)  # (inst, batch, c, feat)
-        deltas = part.unsqueeze(1).expand(-1, batch, -1, -1)
-        flat = (n_inst, batch * c, n_feat)
-        loss = example_loss(model, (xs + deltas).reshape(flat), target=xs.reshape(flat))
-        loss = loss.reshape(n_inst, batch, c)
-        top, pick = loss.max(-1)  # the first of equally harmful candidates
-        delta = deltas.gather(2, pick[..., None, None].expand(-1, -1, 1, n_feat)).squeeze(2)
-        best = _keep_best(best, delta, top)
-    return AttackResult(delta=best[0], clean_loss=clean, attacked_loss=best[1])
+        pre = clean_pre.unsqueeze(2) + shifts[:, first : first + chunk].unsqueeze(1)
+        out = torch.relu(pre) if model.output == "relu" else pre
+        goal = x.unsqueeze(2)
+        if target == "attacked":
+            goal = goal + candidates[:, first : first + chunk].unsqueeze(1)
+        losses.append((importance * (goal - out) ** 2).sum(-1))  # (inst, batch, chunk)
+    loss = torch.cat(losses, dim=-1)  # (inst, batch, candidates)
+    if choice == "dataset":
+        pick = loss.mean(1).argmax(-1)  # (inst,): the first of equally harmful candidates
+        attacked = loss.gather(2, pick[:, None, None].expand(-1, batch, 1)).squeeze(2)
+        delta = candidates.gather(1, pick[:, None, None].expand(-1, 1, n_feat))
+        delta = delta.expand(-1, batch, -1)
+    else:
+        attacked, pick = loss.max(-1)  # (inst, batch)
+        delta = candidates.gather(1, pick.unsqueeze(-1).expand(-1, -1, n_feat))
+    return AttackResult(delta=delta.clone(), clean_loss=clean, attacked_loss=attacked)
 
 
 def _project(delta: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
@@ -312,6 +348,7 @@ def ascent_from_input(
 # The attacks notebook 07 and its explorer compare, by the name they are shown under.
 ATTACKS: dict[str, Attack] = {
     "paper's attack": feature_attack,
+    "paper's, per example ±": partial(feature_attack, choice="example", signs="±"),
     "gradient attack (PGD)": gradient_attack,
     "gradient ascent from x": ascent_from_input,
     "random direction": random_attack,
@@ -367,24 +404,25 @@ def vulnerability(
     budget: torch.Tensor | float,
     attack: Attack = feature_attack,
     reference: ToyModel | None = None,
+    reference_attack: Attack = feature_attack,
 ) -> torch.Tensor:
     """The paper's vulnerability ``(L' - L) / (L'_0 - L_0)``: ``(instances,)``.
 
     ``L' - L`` is the mean loss increase ``attack`` causes in ``model`` on inputs ``x``
     ``(instances, batch, features)`` with budget ``ε`` (a number or ``(instances,)``).
-    ``L'_0 - L_0`` is the increase the paper's attack (:func:`feature_attack`) causes, on the same
-    inputs and budget, in ``reference`` (default: :func:`no_superposition_model` of the model's
-    config and output). For that default it is the reference's worst case, exactly ``I_max ε²``,
-    so every attack is measured against the same yardstick: 1 means "as much damage as the worst
-    attack on a model without superposition".
+    ``L'_0 - L_0`` is the increase ``reference_attack`` (default the paper's attack,
+    :func:`feature_attack`) causes, on the same inputs and budget, in ``reference`` (default:
+    :func:`no_superposition_model` of the model's config and output). For those defaults it is
+    exactly ``I_max ε²``, so every attack is measured against the same yardstick: 1 means "as much
+    damage as the paper's attack does to a model without superposition".
     """
     if reference is None:
         reference = no_superposition_model(model.cfg, model.output, device=model.device)
-    base = feature_attack(reference, x, budget).loss_increase
+    base = reference_attack(reference, x, budget).loss_increase
     if (base <= 0).any():
         raise ValueError(
             f"the attack does not raise the reference model's loss ({base.tolist()!r:.80}): "
-            "the budget must be > 0"
+            "the budget must be > 0, and the attack able to harm the reference"
         )
     return attack(model, x, budget).loss_increase / base
 

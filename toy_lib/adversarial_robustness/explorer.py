@@ -36,9 +36,9 @@ def robustness_explorer(
 ) -> widgets.VBox:
     """Attack the models of a trained sparsity sweep: a slider picks a model (instance ``k`` of
     ``model`` was trained at ``sparsity[k]``; ``index`` is the one shown first, default the
-    sparsest), another the budget as a fraction of the mean norm of the nonzero inputs
-    (:func:`attacks.attack_budget`). Each change draws ``n_examples`` inputs, runs every attack in
-    :data:`attacks.ATTACKS` on that model and redraws its ``WᵀW`` beside each attack's vulnerability.
+    sparsest), another the budget as a fraction of the mean input norm, all-zero inputs included
+    (:func:`attack_budget`). Each change draws ``n_examples`` inputs, runs every attack in
+    :data:`ATTACKS` on that model and redraws its ``WᵀW`` beside each attack's vulnerability.
 
     Nothing is retrained, so it responds in about a second. The sparsity slider has the CSS class
     ``toy-sparsity``.
@@ -77,7 +77,7 @@ def robustness_explorer(
         title = f"S = {s[k]:g}: WᵀW, 1/D* = {float(inverse_dstar[k]):.2f}"
         status = (
             f"{int(n_rep[k])} of {W.shape[2]} features represented; budget ε = {float(eps):.3f} "
-            f"({f_slider.value:.2f} × the mean norm of the nonzero inputs); "
+            f"({f_slider.value:.2f} × the mean input norm); "
             f"{n_examples} inputs attacked in {time.perf_counter() - start:.1f} s"
         )
         return figure_png(robustness_snapshot(W[k], values, title=title)), status
