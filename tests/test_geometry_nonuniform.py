@@ -290,3 +290,19 @@ def test_correlation_model_names_its_sets():
         tl.geometry_nonuniform.train_correlation_model("nope", 0.1)
     with pytest.raises(ValueError, match="density=0.42"):
         tl.geometry_nonuniform.correlation_explorer(density=0.42)
+
+
+def test_norm_from_bias_gives_the_three_candidate_laws():
+    laws = nu.norm_from_bias(torch.tensor([0.0, -0.25, 0.5]))
+    assert laws["1/(1-b)"].tolist() == pytest.approx([1.0, 0.8, 2.0])
+    assert laws["1/(1+b)"].tolist() == pytest.approx([1.0, 4 / 3, 2 / 3])
+    assert laws["sqrt(1-b)"].tolist() == pytest.approx([1.0, 1.25**0.5, 0.5**0.5])
+
+
+def test_a_sweep_keeps_the_best_restarts_bias():
+    sweep = hand_built_sweep()
+    with pytest.raises(ValueError, match="no biases"):
+        _ = sweep.best_b
+    b = torch.arange(4 * 2 * 5, dtype=torch.float32).reshape(4, 2, 5)
+    kept = nu.PerturbationSweep(sweep.relative, sweep.W, sweep.losses, sweep.chosen, 0, b=b)
+    assert torch.equal(kept.best_b, b[torch.arange(4), sweep.chosen])

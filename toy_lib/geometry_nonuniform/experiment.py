@@ -42,6 +42,7 @@ __all__ = [
     "configuration_labels",
     "label_changes",
     "loss_crossover",
+    "norm_from_bias",
     "orthogonal_set",
     "perturbation_sweep",
     "rank_one_fraction",
@@ -132,6 +133,7 @@ class PerturbationSweep:
         losses: ``(points, restarts)`` each restart's loss (:func:`toy_lib.evaluate_loss`).
         chosen: ``(points,)`` index of the lowest-loss restart.
         feature: the varied feature.
+        b: ``(points, restarts, features)`` every restart's bias (``None`` if not kept).
     """
 
     relative: torch.Tensor
@@ -139,6 +141,14 @@ class PerturbationSweep:
     losses: torch.Tensor
     chosen: torch.Tensor
     feature: int
+    b: torch.Tensor | None = None
+
+    @property
+    def best_b(self) -> torch.Tensor:
+        """``(points, features)``: the bias of the lowest-loss restart at every point."""
+        if self.b is None:
+            raise ValueError("this sweep kept no biases: build it with b=...")
+        return self.b[torch.arange(len(self.relative)), self.chosen]
 
     @property
     def best_W(self) -> torch.Tensor:
@@ -186,9 +196,27 @@ def perturbation_sweep(
     cfg = vary_one_density(rel, base_density=base_density, n_features=n_features, feature=feature)
     best = train_best_of(cfg, k=k, seed=seed, **train_kwargs)
     W = best.all_restarts.W.detach().cpu().reshape(len(rel), k, 2, n_features).clone()
+    b = best.all_restarts.b.detach().cpu().reshape(len(rel), k, n_features).clone()
     return PerturbationSweep(
-        relative=rel, W=W, losses=best.losses, chosen=best.chosen, feature=feature
+        relative=rel, W=W, losses=best.losses, chosen=best.chosen, feature=feature, b=b
     )
+
+
+def norm_from_bias(b: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Three candidate laws for a feature's norm given its bias, each of ``b`` 's shape.
+
+    - ``"1/(1-b)"``: the paper's ``‖W_i‖ = 1/(1 − b_i)`` (§5, on the 5 → 2 pentagons), read with
+      our sign of ``b`` (``x' = ReLU(WᵀWx + b)``);
+    - ``"1/(1+b)"``: the same law with the paper's §4 sign (``ReLU(WᵀWx − b)``);
+    - ``"sqrt(1-b)"``: ``‖W_i‖² + b_i = 1``, the norm at which a feature active alone at its
+      largest value, ``x_i = 1``, is reconstructed exactly.
+    """
+    b = torch.as_tensor(b, dtype=torch.float32)
+    return {
+        "1/(1-b)": 1 / (1 - b),
+        "1/(1+b)": 1 / (1 + b),
+        "sqrt(1-b)": (1 - b).clamp_min(0).sqrt(),
+    }
 
 
 def configuration_labels(
