@@ -54,13 +54,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import platform
 import statistics
 import time
 from collections.abc import Callable
 from functools import partial
 
 import torch
+from machine import cpu_model
 
 import toy_lib as tl
 from toy_lib import computation_in_superposition as cis
@@ -68,16 +68,6 @@ from toy_lib import geometry_uniform as gu
 from toy_lib import privileged_basis as pb
 from toy_lib.computation_in_superposition.experiment import SWEEP_INIT_SCALE, SWEEP_TRAINING
 from toy_lib.train import BestOf
-
-
-def cpu_model() -> str:
-    """The processor's model name (Linux), else what ``platform`` knows."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-    except OSError:
-        names = []
-    return names[0] if names else platform.processor() or platform.machine()
 
 
 def stacked_xavier_std(shape: tuple[int, ...]) -> float:

@@ -12,24 +12,14 @@ Slow: a few minutes per seed on two cores.
 
 from __future__ import annotations
 
-import platform
 import sys
 import time
 
 import torch
+from machine import cpu_model
 
 import toy_lib as tl
 from toy_lib import adversarial_robustness as attacks
-
-
-def cpu_model() -> str:
-    """The processor's model name (Linux), else what ``platform`` knows."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-    except OSError:
-        names = []
-    return names[0] if names else platform.processor() or platform.machine()
 
 
 def main(seeds: list[int]) -> None:

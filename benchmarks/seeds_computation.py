@@ -10,24 +10,14 @@ agree on each. Slow: about 1.5 minutes per seed on two cores.
 
 from __future__ import annotations
 
-import platform
 import sys
 import time
 
 import torch
+from machine import cpu_model
 
 import toy_lib as tl
 from toy_lib import computation_in_superposition as cis
-
-
-def cpu_model() -> str:
-    """The processor's model name (Linux), else what ``platform`` knows."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-    except OSError:
-        names = []
-    return names[0] if names else platform.processor() or platform.machine()
 
 
 def sweep(seed: int) -> list[cis.Claim]:

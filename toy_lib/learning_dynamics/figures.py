@@ -65,6 +65,23 @@ def _shade_jumps(ax: Axes, dyn: Dynamics, instance: int) -> None:
         ax.axvspan(a, b, color=JUMP_COLOR, alpha=0.25, lw=0, zorder=0)
 
 
+def _label_span(
+    ax: Axes, lo: float, hi: float, text: str, *, fontsize: int, color: str = "k"
+) -> None:
+    """Write ``text`` at the top of the axes, centred (in log steps) over the span ``lo..hi``."""
+    ax.annotate(
+        text,
+        xy=(math.sqrt(lo * hi), 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(0, -2),
+        textcoords="offset points",
+        ha="center",
+        va="top",
+        fontsize=fontsize,
+        color=color,
+    )
+
+
 def plot_dimensionality_over_training(
     dyn: Dynamics,
     instance: int,
@@ -123,17 +140,7 @@ def plot_loss_over_training(
     ax.plot(x[keep], to_numpy(dyn.smoothed[keep, instance]), color="k", lw=1.3, label="smoothed")
     _shade_jumps(ax, dyn, instance)
     for a, b, drop in _jump_spans(dyn, instance):
-        ax.annotate(
-            f"−{drop:.0%}",
-            xy=(math.sqrt(a * b), 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(0, -2),
-            textcoords="offset points",
-            ha="center",
-            va="top",
-            fontsize=7,
-            color="tab:red",
-        )
+        _label_span(ax, a, b, f"−{drop:.0%}", fontsize=7, color="tab:red")
     smooth = to_numpy(dyn.smoothed[keep, instance])
     # A log loss axis helps when the loss falls by a large factor; over a narrow range (most of
     # the loss irreducible) its ticks would be unreadable.
@@ -384,16 +391,7 @@ def regimes_figure(run: TriplesRun, instance: int, *, title: str | None = None) 
     for n, stage in enumerate(stages, start=1):
         lo, hi = max(float(run.steps[stage[0].first]), 1.0), float(run.steps[stage[-1].last])
         top.axvspan(lo, hi, color=plt.cm.Pastel1(n % 9), alpha=0.7, lw=0)
-        top.annotate(
-            str(n),
-            xy=(math.sqrt(lo * hi), 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(0, -3),
-            textcoords="offset points",
-            ha="center",
-            va="top",
-            fontsize=9,
-        )
+        _label_span(top, lo, hi, str(n), fontsize=9)
     top.set(xscale="log", yscale="log", xlim=(1, x.max()), xlabel="step", ylabel="loss")
     top.set_title(
         title or f"Instance {instance}: loss, with its plateaus (regimes) numbered", fontsize=10
