@@ -126,16 +126,24 @@ def s1_pictures(W: torch.Tensor) -> list[bool]:
     return [bool(ok0), bool(ok1), bool(ok2)]
 
 
-def section1(seed: int, scale: float) -> dict:
+def best_relu(
+    n: int, m: int, decay: float, sparsities: tuple, seed: int, scale: float
+) -> tl.BestOf:
+    """Notebooks 01 and 02's protocol: ReLU output, importance ``decay**i``, one instance per
+    sparsity, best of 8 by loss, from ``scale`` times the default start."""
     cfg = tl.Config(
-        5,
-        2,
-        len(S1_SPARSITIES),
-        feature_probability=tl.density_from_sparsity(list(S1_SPARSITIES)),
-        importance=tl.decaying_importance(5, 0.9),
+        n,
+        m,
+        len(sparsities),
+        feature_probability=tl.density_from_sparsity(list(sparsities)),
+        importance=tl.decaying_importance(n, decay),
     )
     make = partial(tl.ToyModel, output="relu", init_scale=scale)
-    best = tl.train_best_of(cfg, k=8, seed=seed, make_model=make, progress=False)
+    return tl.train_best_of(cfg, k=8, seed=seed, make_model=make, progress=False)
+
+
+def section1(seed: int, scale: float) -> dict:
+    best = best_relu(5, 2, 0.9, S1_SPARSITIES, seed, scale)
     W = best.model.W.detach()
     return {**losses_of(best), "ok": s1_pictures(W), "features": tl.represented(W).sum(-1).tolist()}
 
@@ -169,15 +177,7 @@ def s3_checks(W: torch.Tensor) -> list[str]:
 
 
 def section3(seed: int, scale: float) -> dict:
-    cfg = tl.Config(
-        20,
-        5,
-        len(S3_SPARSITIES),
-        feature_probability=tl.density_from_sparsity(list(S3_SPARSITIES)),
-        importance=tl.decaying_importance(20, 0.7),
-    )
-    make = partial(tl.ToyModel, output="relu", init_scale=scale)
-    best = tl.train_best_of(cfg, k=8, seed=seed, make_model=make, progress=False)
+    best = best_relu(20, 5, 0.7, S3_SPARSITIES, seed, scale)
     W = best.model.W.detach()
     return {
         **losses_of(best),

@@ -30,7 +30,6 @@ if _NotebookTqdm is not None:
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             self._handle = None
-            kwargs.pop("display", None)
             super().__init__(*args, display=False, **kwargs)
 
         def display(self, *args: Any, check_delay: bool = True, **kwargs: Any) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import torch
 
 from ..config import Config
-from ..geometry_nonuniform.experiment import orthogonal_set
+from ..geometry_nonuniform.experiment import antipodal_partner, orthogonal_set
 from ..metrics import cosine_similarity, feature_norms
 from ..models import ToyModel
 from ..train import History, evaluate_loss, train
@@ -67,20 +67,12 @@ def snapshot_loss(
             f"snapshot_b has shape {tuple(b.shape)}: it must be {tuple(W.shape[:2]) + (cfg.n_features,)}"
         )
     s = W.shape[0]
-    flat = Config(
-        cfg.n_features,
-        cfg.n_hidden,
-        s * cfg.n_instances,
-        feature_probability=cfg.probability.repeat(s, 1),
-        importance=cfg.importances.repeat(s, 1),
-        correlated=cfg.correlated,
-        anticorrelated=cfg.anticorrelated,
-    )
-    model = ToyModel(flat)
+    # Instance k's snapshots become instances k*s .. k*s+s-1 of one model, sharing k's data settings.
+    model = ToyModel(cfg.repeat_instances(s))
     with torch.no_grad():
-        model.W.copy_(W.reshape(-1, cfg.n_hidden, cfg.n_features))
-        model.b.copy_(b.reshape(-1, cfg.n_features))
-        return evaluate_loss(model, n_samples=n_samples).reshape(s, cfg.n_instances)
+        model.W.copy_(W.transpose(0, 1).reshape(-1, cfg.n_hidden, cfg.n_features))
+        model.b.copy_(b.transpose(0, 1).reshape(-1, cfg.n_features))
+        return evaluate_loss(model, n_samples=n_samples).reshape(cfg.n_instances, s).T
 
 
 def loss_plateaus(
@@ -157,11 +149,9 @@ def triples_geometry(W: torch.Tensor, sets: Sequence[Sequence[int]] = TRIPLES) -
     norms = feature_norms(W)
     if (norms < 0.3).all():
         return "not yet learned"
-    cos = cosine_similarity(W)
     if (norms > 0.5).all() and orthogonal_set(W, a) and orthogonal_set(W, b):
-        partner = cos.min(-1)
-        cross = [(i in a) != (int(j) in a) for i, j in enumerate(partner.indices.tolist())]
-        if all(cross) and bool((partner.values < -0.95).all()):
+        partner = antipodal_partner(W).tolist()  # -1 where none is within cos < -0.95
+        if all(j >= 0 and (i in a) != (j in a) for i, j in enumerate(partner)):
             return "octahedron"
     na, nb = set_directions(W, a), set_directions(W, b)
     if na == nb == 1:

@@ -159,7 +159,7 @@ PRIVILEGED_DENSITIES = (1.0, 0.75, 0.5, 0.35, 0.25, 0.15, 0.1, 0.06, 0.04, 0.02,
 
 # The paper's regimes by density (§8, "Superposition in a privileged basis"), as (lowest density,
 # highest density, monosemantic neurons, features carried only by polysemantic neurons, words).
-PAPER_REGIMES: tuple[tuple[float, float, int | None, int | None, str], ...] = (
+PAPER_REGIMES: tuple[tuple[float, float, int, int, str], ...] = (
     (0.5, 1.0, 5, 0, "all monosemantic"),
     (0.2, 0.5, 3, 3, "3 features in 2 neurons (a binary code) + 3 monosemantic"),
     (0.15, 0.15, 2, 5, "5 features in 3 neurons + 2 monosemantic"),
