@@ -223,3 +223,98 @@ def test_explorer_retrains_for_each_output_and_sparsity():
 def test_explorer_rejects_a_sparsity_it_does_not_offer():
     with pytest.raises(ValueError, match="sparsity=0.42"):
         tl.demonstrating_superposition.superposition_explorer(sparsity=0.42)
+
+
+# --- the paper's §3 claims (section3_claims) -------------------------------------------------
+
+CLAIM_SPARSITIES = [0.0, 0.7, 0.9, 0.99, 0.999]
+
+
+def place(m, n, columns):
+    """A ``(m, n)`` matrix with the given ``{feature: vector}`` columns, zero elsewhere."""
+    W = torch.zeros(m, n)
+    for i, v in columns.items():
+        W[:, i] = torch.tensor(v, dtype=torch.float32)
+    return W
+
+
+def paper_like_models(m=3, n=8):
+    """Linear and ReLU models over CLAIM_SPARSITIES that follow every §3 statement."""
+    e = torch.eye(m).tolist()
+    neg = [[-v for v in row] for row in e]
+    linear = torch.stack([place(m, n, {i: e[i] for i in range(m)})] * len(CLAIM_SPARSITIES))
+    c, s = np.cos(2 * np.pi * np.arange(5) / 5), np.sin(2 * np.pi * np.arange(5) / 5)
+    pentagon = {i: [c[i], s[i], 0.0] for i in range(5)}
+    relu = torch.stack(
+        [
+            place(m, n, {0: e[0], 1: e[1], 2: e[2]}),  # dense: the top m, dedicated
+            place(m, n, {0: e[0], 1: e[1], 2: e[2], 3: neg[2]}),  # one antipodal pair
+            place(m, n, {0: e[0], 1: e[1], 2: neg[1], 3: e[2], 4: neg[2]}),  # two pairs
+            place(m, n, {0: e[0], 5: neg[0], 1: e[1], 2: neg[1], 3: e[2], 4: neg[2]}),
+            place(m, n, {**pentagon, 5: e[2], 6: neg[2]}),  # a pentagon and a pair
+        ]
+    )
+    return linear, relu
+
+
+def test_section3_claims_hold_for_models_that_follow_the_paper():
+    linear, relu = paper_like_models()
+    claims = tl.demonstrating_superposition.section3_claims(linear, relu, CLAIM_SPARSITIES)
+    assert all(claims[:-1]), claims
+    assert claims.counts.tolist() == [3, 4, 5, 6, 7]
+
+
+def break_claim(name):
+    """Paper-like models with one plausible deviation from the paper's §3 statements."""
+    linear, relu = paper_like_models()
+    e = torch.eye(3)
+    if name == "linear_top_m":
+        linear[2, :, 2], linear[2, :, 3] = 0.0, e[2]  # keeps feature 3 instead of 2
+    elif name == "relu_dense_like_linear":
+        relu[0, :, 2], relu[0, :, 3] = 0.0, e[2]
+    elif name == "more_features_when_sparse":
+        relu[1, :, 3] = 0.0  # only m features at S = 0.7
+    elif name == "never_fewer":
+        relu[3, :, 5] = 0.0  # one feature fewer at S = 0.99 than at 0.9 ...
+        relu[3, :, 0] = 0.0  # ... with no dedicated feature left
+    elif name == "superposition_spreads":
+        relu[[1, 2]] = relu[[2, 1]]  # two pairs at S = 0.7, back to one pair at S = 0.9
+    elif name == "dedicated_most_important":
+        relu[2, :, 0], relu[2, :, 1] = -e[1], e[0]  # feature 1 dedicated, feature 0 shared
+    elif name == "antipodal_pairs_first":
+        angle = torch.tensor(2 * np.pi / 3)
+        relu[2, :, 2] = torch.cos(angle) * e[1] + torch.sin(angle) * e[2]  # a triangle, no pairs
+        relu[2, :, 3] = torch.cos(2 * angle) * e[1] + torch.sin(2 * angle) * e[2]
+        relu[2, :, 4] = e[1]
+        relu[2, :, 1] = 0.0
+    elif name == "all_superposed_when_very_sparse":
+        relu[3, :, 5] = 0.0  # feature 0 alone on its axis at S = 0.99
+        relu[2, :, 5] = 0.0
+    elif name == "keeps_packing":
+        relu[4] = relu[3]
+    return linear, relu
+
+
+@pytest.mark.parametrize("name", tl.demonstrating_superposition.Section3Claims._fields[:-1])
+def test_each_section3_claim_fails_when_its_statement_does_not_hold(name):
+    claims = tl.demonstrating_superposition.section3_claims(*break_claim(name), CLAIM_SPARSITIES)
+    assert getattr(claims, name) is False, claims
+
+
+def test_feature_census_sorts_dedicated_and_antipodal_features():
+    W = place(2, 4, {0: [1.0, 0.0], 1: [0.0, 1.0], 2: [0.0, -1.0], 3: [0.1, 0.1]})
+    census = tl.demonstrating_superposition.feature_census(W)
+    assert census.represented.tolist() == [True, True, True, False]
+    assert census.dedicated.tolist() == [True, False, False, False]
+    assert census.antipodal.tolist() == [False, True, True, False]
+    assert census.shared.tolist() == [False, True, True, False]
+
+
+@pytest.mark.parametrize(
+    "sparsities",
+    [[0.0, 0.7, 0.9, 0.99], [0.1, 0.7, 0.9, 0.99, 0.999], [0.0, 0.9, 0.7, 0.99, 0.999]],
+)
+def test_section3_claims_reject_sparsities_it_cannot_read(sparsities):
+    linear, relu = paper_like_models()
+    with pytest.raises(ValueError, match="sparsities"):
+        tl.demonstrating_superposition.section3_claims(linear, relu, sparsities)

@@ -11,19 +11,148 @@ from typing import NamedTuple
 import torch
 
 from ..config import Config, decaying_importance
+from ..metrics import antipodal, feature_norms, represented, superposition
 from ..train import train_best_of
 from ..validate import as_weights
 
 __all__ = [
+    "FeatureCensus",
     "LossTerms",
+    "SECTION3_SETUPS",
+    "Section3Claims",
     "SPARSITY_CHOICES",
     "SuperpositionResult",
+    "feature_census",
     "linear_loss_terms",
     "loss_decomposition",
+    "section3_claims",
     "train_superposition_model",
 ]
 
 SPARSITY_CHOICES = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99, 0.995, 0.997, 0.999)
+
+#: The paper's two setups of §3: ``(n_features, n_hidden, importance decay)``; ``I_i = decay**i``.
+SECTION3_SETUPS: dict[str, tuple[int, int, float]] = {
+    "20 → 5": (20, 5, 0.7),
+    "80 → 20": (80, 20, 0.9),
+}
+
+
+class FeatureCensus(NamedTuple):
+    """How each feature of a model is stored; every field is boolean ``(..., features)``.
+
+    ``represented``: ``||W_i|| > 0.5``; ``dedicated``: represented and orthogonal to all other
+    features (superposition ``Σ_{j≠i} (Ŵ_i · W_j)² < 0.1``); ``antipodal``: represented with another
+    represented feature pointing the opposite way (cosine below -0.95).
+    """
+
+    represented: torch.Tensor
+    dedicated: torch.Tensor
+    antipodal: torch.Tensor
+
+    @property
+    def shared(self) -> torch.Tensor:
+        """Represented features that share their direction with others: ``(..., features)``."""
+        return self.represented & ~self.dedicated
+
+
+def feature_census(W: torch.Tensor) -> FeatureCensus:
+    """Sort the features of ``W: (..., hidden, features)`` into represented / dedicated / antipodal."""
+    W = as_weights(W)
+    rep = represented(W)
+    return FeatureCensus(rep, rep & (superposition(W) < 0.1), antipodal(W))
+
+
+class Section3Claims(NamedTuple):
+    """The paper's §3 claims checked on one linear and one ReLU-output model per sparsity.
+
+    Each boolean is one claim; ``counts`` holds the ReLU model's represented features per sparsity
+    ``(sparsities,)``. The sparsities must rise, start at 0 (dense) and include 0.7, 0.9 and 0.99.
+    """
+
+    linear_top_m: bool
+    relu_dense_like_linear: bool
+    more_features_when_sparse: bool
+    never_fewer: bool
+    superposition_spreads: bool
+    dedicated_most_important: bool
+    antipodal_pairs_first: bool
+    all_superposed_when_very_sparse: bool
+    keeps_packing: bool
+    counts: torch.Tensor
+
+
+def section3_claims(
+    W_linear: torch.Tensor, W_relu: torch.Tensor, sparsities: list[float] | tuple[float, ...]
+) -> Section3Claims:
+    """Check the paper's §3 statements ("Basic Results") on trained models.
+
+    ``W_linear``, ``W_relu``: ``(sparsities, hidden, features)``, features ordered from most to
+    least important. Each claim, with the thresholds of notebook 02:
+
+    - ``linear_top_m``: "the linear model always learns the top-m most important features": at every
+      sparsity exactly features ``0..m-1`` are represented, with ``||W_i||`` within 0.05 of 1 and
+      superposition below 0.05.
+    - ``relu_dense_like_linear``: "The ReLU output model behaves the same on dense features": at
+      ``S = 0`` the represented and the dedicated features are exactly the top ``m``.
+    - ``more_features_when_sparse``: "as sparsity increases, we see superposition emerge. The model
+      represents more features": more than ``m`` represented features at every ``S > 0``.
+    - ``never_fewer``: the count never falls as ``S`` rises.
+    - ``superposition_spreads``: "... and gradually affects the most important ones": the number of
+      represented features that share their direction never falls as ``S`` rises.
+    - ``dedicated_most_important``: "It starts with less important features": at every sparsity the
+      dedicated features are the most important ones (features ``0..k-1`` for some ``k``).
+    - ``antipodal_pairs_first``: "Initially this involves arranging them in antipodal pairs": at
+      ``S = 0.7`` and ``0.9`` some features are shared and every shared feature is in a pair.
+    - ``all_superposed_when_very_sparse``: "In the high sparsity regime, models put all features in
+      superposition": no dedicated feature at ``S ≥ 0.99``.
+    - ``keeps_packing``: "... and continue packing more": the sparsest model represents more
+      features than the model at ``S = 0.99``.
+    """
+    W_linear, W_relu = as_weights(W_linear), as_weights(W_relu)
+    s = torch.as_tensor(sparsities, dtype=torch.float64)
+    if W_linear.dim() != 3 or W_linear.shape != W_relu.shape or len(s) != W_linear.shape[0]:
+        raise ValueError(
+            f"W_linear {tuple(W_linear.shape)} and W_relu {tuple(W_relu.shape)} must both be "
+            f"(sparsities={len(s)}, hidden, features)"
+        )
+    if (
+        s[0] != 0
+        or (s.diff() <= 0).any()
+        or not all(bool((s == v).any()) for v in (0.7, 0.9, 0.99))
+    ):
+        raise ValueError(
+            f"sparsities={list(sparsities)!r} is not allowed: they must rise from 0 and include "
+            "0.7, 0.9 and 0.99"
+        )
+    m, n = W_linear.shape[-2], W_linear.shape[-1]
+    top = torch.arange(n) < m
+    lin, relu = feature_census(W_linear), feature_census(W_relu)
+    counts = relu.represented.sum(-1)
+    n_dedicated = relu.dedicated.sum(-1, keepdim=True)
+    early = [int((s == v).nonzero()) for v in (0.7, 0.9)]
+    very_sparse = s >= 0.99
+    return Section3Claims(
+        linear_top_m=bool(
+            (lin.represented == top).all()
+            and ((feature_norms(W_linear)[:, :m] - 1).abs() < 0.05).all()
+            and (superposition(W_linear)[:, :m] < 0.05).all()
+        ),
+        relu_dense_like_linear=bool(
+            (relu.represented[0] == top).all() and (relu.dedicated[0] == top).all()
+        ),
+        more_features_when_sparse=bool((counts[1:] > m).all()),
+        never_fewer=bool((counts.diff() >= 0).all()),
+        superposition_spreads=bool((relu.shared.sum(-1).diff() >= 0).all()),
+        dedicated_most_important=bool((relu.dedicated == (torch.arange(n) < n_dedicated)).all()),
+        antipodal_pairs_first=all(
+            bool(relu.shared[k].any() and (relu.antipodal[k] == relu.shared[k]).all())
+            for k in early
+        ),
+        all_superposed_when_very_sparse=not bool(relu.dedicated[very_sparse].any()),
+        keeps_packing=bool(counts[-1] > counts[int(very_sparse.nonzero()[0])]),
+        counts=counts,
+    )
 
 
 @dataclass
