@@ -27,10 +27,13 @@ def test_to_numpy_copies_tensors_and_arrays():
     assert b[0] == 0.0
 
 
-def test_feature_ticks_every_feature_up_to_ten_then_every_fifth():
+def test_feature_ticks_every_feature_up_to_ten_then_every_fifth_then_wider():
     assert feature_ticks(4) == [0, 1, 2, 3]
     assert feature_ticks(10) == list(range(10))
     assert feature_ticks(20) == [0, 5, 10, 15]
+    assert feature_ticks(40) == list(range(0, 40, 5))
+    assert feature_ticks(80) == list(range(0, 80, 10))
+    assert len(feature_ticks(200)) <= 8
 
 
 def test_inverse_density_and_its_bad_values():

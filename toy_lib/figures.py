@@ -98,8 +98,8 @@ def plot_gram(W: torch.Tensor, *, ax: Axes | None = None, title: str | None = No
     vmax = max(1.0, float(np.abs(gram).max()))
     im = ax.imshow(gram, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
     n = gram.shape[0]
-    ticks = range(n) if n <= 10 else range(0, n, max(1, n // 5))
-    ax.set(xticks=list(ticks), yticks=list(ticks), xlabel="feature j", ylabel="feature i")
+    ticks = feature_ticks(n)
+    ax.set(xticks=ticks, yticks=ticks, xlabel="feature j", ylabel="feature i")
     ax.tick_params(labelsize=7)
     ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04).ax.tick_params(labelsize=7)
     if title:
@@ -116,7 +116,11 @@ def figure_png(fig: Figure, dpi: int = 80) -> bytes:
 
 
 def feature_ticks(n: int) -> list[int]:
-    return list(range(n)) if n <= 10 else list(range(0, n, 5))
+    """Tick positions for ``n`` features: each one up to 10, then every 5th, wider steps (multiples
+    of 5) past 40 features so that at most 8 labels fit on a small panel."""
+    if n <= 10:
+        return list(range(n))
+    return list(range(0, n, 5 * -(-n // 40)))
 
 
 def inverse_density(density: torch.Tensor | Sequence[float]) -> np.ndarray:
