@@ -3,6 +3,7 @@
     python benchmarks/seeds_uniform.py                  # seeds 0, 1, 2 of the Colab's 200 → 20 sweep
     python benchmarks/seeds_uniform.py 3 4              # other seeds
     python benchmarks/seeds_uniform.py --paper-size     # the paper's 400 → 30 sweep, seed 0
+    python benchmarks/seeds_uniform.py --tetrahedron-window  # 1/(1−S) from 1.2 to 1.6, seed 0
     python benchmarks/seeds_uniform.py --save DIR ...   # also keep each seed's W in DIR/<size>_<seed>.pt
     python benchmarks/seeds_uniform.py --load DIR ...   # measure saved weights instead of training
 
@@ -17,7 +18,10 @@ Per seed, one markdown table each for what notebook 04 asserts or reports:
 - the tetrahedron: features with ``D_i`` within ±0.05 of 3/4, and every 4-feature factor of rank 3
   with its ``D_i``.
 
-About 100-200 s per seed of the Colab's size on two cores, about 3× that for ``--paper-size``.
+Ends with one table of :func:`toy_lib.geometry_uniform.sweep_claims` (the notebook's rules), a
+column per seed. Training one seed of the Colab's size costs about 220 CPU-seconds (0.022 per step),
+``--paper-size`` about 1010 (0.10 per step, 4.7×); on two cores shared with other work they took
+600-860 s per seed and 52 minutes.
 """
 
 from __future__ import annotations
