@@ -304,3 +304,62 @@ def test_geometry_explorer_shows_the_chosen_model_without_retraining():
     assert box.png != first and "image/png" in box._repr_mimebundle_()
     with pytest.raises(ValueError, match="index=5"):
         tl.geometry_uniform.geometry_explorer(W, density, index=5)
+
+
+def hand_built_sweep() -> torch.Tensor:
+    """Ten 'models' of 6 hidden dims and 24 features, from dense to sparse as the paper describes.
+
+    Three with a dedicated dimension per feature (D* = 1), triangles (2/3), three of digons (1/2),
+    pentagons (2/5), and square antiprisms, the last scaled by 1.5 so that ``D*`` ends below 0.2.
+    """
+    layouts = [["dedicated"] * 6] * 3 + [["triangle"] * 3] + [["digon"] * 6] * 3
+    layouts += [["pentagon"] * 3, ["square antiprism"] * 2, ["square antiprism"] * 2]
+    models = []
+    for k, names in enumerate(layouts):
+        W, _ = tegum_product(names, hidden=6, seed=20 + k)
+        models.append(torch.nn.functional.pad(W, (0, 24 - W.shape[1])))
+    models[-1] = 1.5 * models[-1]
+    return torch.stack(models)
+
+
+def test_sweep_claims_on_a_sweep_that_shows_the_papers_picture():
+    W = hand_built_sweep()
+    claims = g.sweep_claims(W)
+    assert tl.dimensions_per_feature(W)[-1] < 0.2
+    for name in ("D* = 1 when dense", "D* falls", "D* sticky at 1", "D* sticky at 1/2"):
+        assert claims[name], name
+    assert claims["sum of D_i = m"]
+    assert claims["triangles before digons"] and claims["pentagons and antiprisms after digons"]
+    found = g.polytope_positions(W)
+    assert found == {
+        "dedicated": [0, 1, 2],
+        "tetrahedron": [],
+        "triangle": [3],
+        "digon": [4, 5, 6],
+        "pentagon": [7],
+        "square antiprism": [8, 9],
+    }
+    assert all(claims[f"found {name}"] == bool(found[name]) for name in NAMES)
+    # 15 pentagon vertices at 2/5 share their ±0.04 span with 32 antiprism vertices at 3/8: chance
+    # is 47/4 there, so the pentagons are no cluster, while the antiprisms are; nothing is near 3/4.
+    assert claims["cluster at square antiprism 3/8"] and not claims["cluster at pentagon 2/5"]
+    assert claims["cluster at digon 1/2"] and claims["cluster at triangle 2/3"]
+    assert not claims["cluster at tetrahedron 3/4"]
+
+
+def test_sweep_claims_fail_when_the_picture_is_broken():
+    W = hand_built_sweep()
+    backwards = g.sweep_claims(W.flip(0))
+    for name in ("D* = 1 when dense", "D* falls", "triangles before digons"):
+        assert not backwards[name], name
+    assert not backwards["pentagons and antiprisms after digons"]
+    # One dense model fewer: D* = 1 for only two models is no plateau.
+    assert not g.sweep_claims(W[1:])["D* sticky at 1"]
+    # A sweep without triangles cannot have them before the digons.
+    assert not g.sweep_claims(W[4:])["triangles before digons"]
+    random = torch.randn(4, 6, 24, generator=torch.Generator().manual_seed(3))
+    claims = g.sweep_claims(random)
+    assert not claims["sum of D_i = m"] and not claims["D* sticky at 1/2"]
+    assert not any(claims[f"found {name}"] for name in NAMES if name != "dedicated")
+    with pytest.raises(ValueError, match="sweep_claims needs"):
+        g.sweep_claims(W[0])

@@ -44,8 +44,10 @@ __all__ = [
     "polytope_census",
     "polytope_edges",
     "polytope_vertices",
+    "polytope_positions",
     "project_to_span",
     "summarize_factors",
+    "sweep_claims",
     "tegum_factors",
     "uniform_sweep",
 ]
@@ -413,3 +415,63 @@ def longest_run_near(values: torch.Tensor, target: float, tol: float) -> tuple[i
         if run > best_len:
             best_start, best_len = i - run + 1, run
     return best_start, best_len
+
+
+def polytope_positions(W: torch.Tensor, **factor_kwargs: float) -> dict[str, list[int]]:
+    """Which models of a sweep hold each uniform polytope: ``{name: [instance, ...]}``, ascending.
+
+    ``W: (instances, hidden, features)``; every name of :data:`UNIFORM_POLYTOPES` is a key (an empty
+    list when the polytope is never found). ``factor_kwargs`` go to :func:`tegum_factors`.
+    """
+    census = polytope_census(W, **factor_kwargs)
+    return {
+        p.name: census[:, c].nonzero().flatten().tolist() for c, p in enumerate(UNIFORM_POLYTOPES)
+    }
+
+
+def sweep_claims(W: torch.Tensor) -> dict[str, bool]:
+    """The §5 claims notebook 04 tests, decided on one trained sweep: ``{claim: holds}``.
+
+    ``W: (instances, hidden, features)``, the models ordered from dense to sparse. The thresholds
+    are the notebook's, fixed before any run:
+
+    - ``"D* = 1 when dense"``: the densest model's ``D*`` is within 0.02 of 1;
+    - ``"D* falls"``: ``D*`` never rises by more than 0.01 between neighbours and ends below 0.2;
+    - ``"D* sticky at 1"``, ``"D* sticky at 1/2"``: at least 3 consecutive models with ``D*``
+      within ±0.03 of the value (:func:`longest_run_near`);
+    - ``"sum of D_i = m"``: every model's ``D_i`` add up to ``hidden`` within 0.1;
+    - ``"cluster at <label>"`` for each of :data:`UNIFORM_POLYTOPES`: pooled over the represented
+      features (``||W_i|| > 0.5``) of all models, at least twice the chance count within ±0.01 of
+      the fraction (:func:`cluster_counts` with ``span`` 0.04); never true where chance is 0;
+    - ``"found <name>"`` for each polytope: named in at least one model (:func:`tegum_factors`);
+    - ``"triangles before digons"``: every model with a triangle is denser than every model with
+      a digon; ``"pentagons and antiprisms after digons"``: no model with a pentagon or square
+      antiprism is denser than a model with a digon (both false when either side is empty).
+    """
+    W = torch.as_tensor(W).detach().float()
+    if W.dim() != 3:
+        raise ValueError(
+            f"W has shape {tuple(W.shape)}: sweep_claims needs (instances, hidden, features)"
+        )
+    dstar = W.shape[-2] / (W**2).sum((-2, -1)).clamp_min(1e-12)
+    dims = feature_dimensionality(W)
+    rep = feature_norms(W) > 0.5
+    claims = {
+        "D* = 1 when dense": bool(abs(dstar[0] - 1) < 0.02),
+        "D* falls": bool((dstar.diff() < 0.01).all() and dstar[-1] < 0.2),
+        "D* sticky at 1": longest_run_near(dstar, 1.0, 0.03)[1] >= 3,
+        "D* sticky at 1/2": longest_run_near(dstar, 0.5, 0.03)[1] >= 3,
+        "sum of D_i = m": bool(((dims.sum(-1) - W.shape[-2]).abs() < 0.1).all()),
+    }
+    fractions = [p.fraction for p in UNIFORM_POLYTOPES]
+    observed, chance = cluster_counts(dims[rep], fractions, window=0.01, span=0.04)
+    for p, o, c in zip(UNIFORM_POLYTOPES, observed.tolist(), chance.tolist(), strict=True):
+        claims[f"cluster at {p.label}"] = c > 0 and o >= 2 * c
+    found = polytope_positions(W)
+    for p in UNIFORM_POLYTOPES:
+        claims[f"found {p.name}"] = bool(found[p.name])
+    tri, dig = found["triangle"], found["digon"]
+    later = found["pentagon"] + found["square antiprism"]
+    claims["triangles before digons"] = bool(tri and dig and max(tri) < min(dig))
+    claims["pentagons and antiprisms after digons"] = bool(dig and later and max(dig) <= min(later))
+    return claims
