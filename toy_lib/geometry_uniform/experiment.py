@@ -26,10 +26,11 @@ import torch
 from ..config import Config
 from ..metrics import (
     cosine_similarity,
+    dimensions_per_feature,
     feature_dimensionality,
     feature_norms,
 )
-from ..validate import check_number
+from ..validate import as_weights, check_number
 
 __all__ = [
     "Polytope",
@@ -448,12 +449,12 @@ def sweep_claims(W: torch.Tensor) -> dict[str, bool]:
       a digon; ``"pentagons and antiprisms after digons"``: no model with a pentagon or square
       antiprism is denser than a model with a digon (both false when either side is empty).
     """
-    W = torch.as_tensor(W).detach().float()
+    W = as_weights(W)
     if W.dim() != 3:
         raise ValueError(
             f"W has shape {tuple(W.shape)}: sweep_claims needs (instances, hidden, features)"
         )
-    dstar = W.shape[-2] / (W**2).sum((-2, -1)).clamp_min(1e-12)
+    dstar = dimensions_per_feature(W)
     dims = feature_dimensionality(W)
     rep = feature_norms(W) > 0.5
     claims = {
