@@ -51,11 +51,8 @@ def main(seeds: list[int]) -> None:
             single = pc.agreement_by_restarts(result, problem, optimised.labels, [1])[0]
             cols = []
             for theory in (paper, optimised):
-                near = pc.boundary_cells(theory.labels)
-                differ = protocol != theory.labels
-                agree = 1 - differ.float().mean()
-                threshold = 1 - near.float().mean()
-                cols += [f"{agree:.1%} ({threshold:.1%})", f"{int((differ & ~near).sum())}"]
+                a = pc.boundary_agreement(protocol, theory.labels)
+                cols += [f"{a.share:.1%} ({a.threshold:.1%})", f"{a.off_boundary}"]
             agree_best = (best == optimised.labels).float().mean()
             print(
                 f"| {seed} | {name} | {' | '.join(cols)} | {agree_best:.1%} | {single:.1%} "

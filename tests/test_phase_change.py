@@ -230,6 +230,22 @@ def test_boundary_cells():
     ]
 
 
+def test_boundary_agreement_counts_cells_on_and_off_boundaries():
+    reference = torch.tensor([[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 2, 2]])
+    # boundary cells (see test_boundary_cells): (1, 1..3) and (2, 1..3), 6 of 12
+    empirical = reference.clone()
+    empirical[1, 2] = 2  # on a boundary
+    empirical[0, 0] = 1  # off every boundary
+    result = theory.boundary_agreement(empirical, reference)
+    assert result.share == pytest.approx(10 / 12)
+    assert result.threshold == pytest.approx(1 - 6 / 12)
+    assert result.off_boundary == 1
+    perfect = theory.boundary_agreement(reference, reference)
+    assert perfect.share == 1.0 and perfect.off_boundary == 0
+    with pytest.raises(ValueError, match="same"):
+        theory.boundary_agreement(empirical[:2], reference)
+
+
 def test_train_best_of_exact_keeps_the_lowest_exact_loss():
     cfg = TWO_IN_ONE.config(torch.tensor([0.5, 2.0]), torch.tensor([0.05]))
     result = theory.train_best_of_exact(cfg, k=3, seed=1, steps=300, progress=False)

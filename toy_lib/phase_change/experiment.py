@@ -30,6 +30,8 @@ __all__ = [
     "PhaseDiagram",
     "agreement_by_restarts",
     "agreement_report",
+    "BoundaryAgreement",
+    "boundary_agreement",
     "boundary_cells",
     "classify",
     "joint_superposition_weights",
@@ -162,6 +164,40 @@ def boundary_cells(labels: torch.Tensor) -> torch.Tensor:
     for di, dj in itertools.product((0, 1, 2), repeat=2):
         out |= padded[di : di + R, dj : dj + P] != labels
     return out
+
+
+@dataclass
+class BoundaryAgreement:
+    """How an empirical diagram compares with a theory's, cell by cell.
+
+    Attributes:
+        share: share of cells whose phase matches the theory's.
+        threshold: one minus the share of the theory's cells that touch a phase boundary
+            (:func:`boundary_cells`): the least agreement left if every disagreement were a cell
+            that touches a boundary, i.e. a boundary misplaced by about one cell.
+        off_boundary: number of disagreeing cells that touch no boundary of the theory.
+    """
+
+    share: float
+    threshold: float
+    off_boundary: int
+
+
+def boundary_agreement(empirical: torch.Tensor, reference: torch.Tensor) -> BoundaryAgreement:
+    """Compare ``empirical (R, P)`` with a theory's ``reference (R, P)`` labels (see
+    :class:`BoundaryAgreement`)."""
+    if empirical.shape != reference.shape or reference.dim() != 2:
+        raise ValueError(
+            f"empirical {tuple(empirical.shape)} and reference {tuple(reference.shape)} must be "
+            "diagrams of the same (R, P) shape"
+        )
+    near = boundary_cells(reference)
+    differ = empirical != reference
+    return BoundaryAgreement(
+        share=1.0 - float(differ.float().mean()),
+        threshold=1.0 - float(near.float().mean()),
+        off_boundary=int((differ & ~near).sum()),
+    )
 
 
 def train_best_of_exact(
