@@ -230,6 +230,22 @@ def test_boundary_cells():
     ]
 
 
+def test_boundary_agreement_counts_cells_on_and_off_boundaries():
+    reference = torch.tensor([[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 2, 2]])
+    # boundary cells (see test_boundary_cells): (1, 1..3) and (2, 1..3), 6 of 12
+    empirical = reference.clone()
+    empirical[1, 2] = 2  # on a boundary
+    empirical[0, 0] = 1  # off every boundary
+    result = theory.boundary_agreement(empirical, reference)
+    assert result.share == pytest.approx(10 / 12)
+    assert result.threshold == pytest.approx(1 - 6 / 12)
+    assert result.off_boundary == 1
+    perfect = theory.boundary_agreement(reference, reference)
+    assert perfect.share == 1.0 and perfect.off_boundary == 0
+    with pytest.raises(ValueError, match="same"):
+        theory.boundary_agreement(empirical[:2], reference)
+
+
 def test_train_best_of_exact_keeps_the_lowest_exact_loss():
     cfg = TWO_IN_ONE.config(torch.tensor([0.5, 2.0]), torch.tensor([0.05]))
     result = theory.train_best_of_exact(cfg, k=3, seed=1, steps=300, progress=False)
@@ -255,6 +271,69 @@ def test_agreement_by_restarts_counts_cells():
     assert theory.agreement_by_restarts(result, TWO_IN_ONE, reference, [1, 2]) == [0.5, 1.0]
     with pytest.raises(ValueError, match="every k"):
         theory.agreement_by_restarts(result, TWO_IN_ONE, reference, [3])
+
+
+def _majority_by_hand(phases: list[int], losses: list[float], discard: int) -> int:
+    """The protocol written out plainly: drop the highest losses, count, break ties by best loss."""
+    kept = sorted(zip(losses, phases, strict=True))[: len(phases) - discard]
+    counts = {ph: sum(1 for _, q in kept if q == ph) for _, ph in kept}
+    top = max(counts.values())
+    return min((loss, ph) for loss, ph in kept if counts[ph] == top)[1]
+
+
+def test_majority_phase_hand_built_cells():
+    phases = torch.tensor([[0, 0, 1, 1, 2], [2, 2, 2, -1, -1], [-1, -1, -1, 0, 0], [1, 0, 1, 0, 2]])
+    losses = torch.tensor(
+        [[5.0, 1, 2, 3, 0.5], [1, 2, 3, 4, 5], [1, 1, 1, 1, 9], [0.1, 0.2, 0.3, 0.4, 0.05]]
+    )
+    # Cell 0: discarding the worst run (a phase-0 run) turns a 2-2 tie into a win for phase 1;
+    # kept, the tie goes to phase 0, whose best run (loss 1) beats phase 1's (loss 2).
+    # Cell 2: "none of the candidates" (-1) can win. Cell 3: a 2-2 tie goes to the lower best loss.
+    assert theory.majority_phase(phases, losses).tolist() == [1, 2, -1, 1]
+    assert theory.majority_phase(phases, losses, discard=0).tolist() == [0, 2, -1, 1]
+
+
+@pytest.mark.parametrize("discard", [0, 1, 3])
+def test_majority_phase_matches_the_protocol_written_out(discard):
+    g = torch.Generator().manual_seed(discard)
+    phases = torch.randint(-1, 4, (200, 10), generator=g)
+    losses = torch.rand(200, 10, generator=g)
+    expected = [
+        _majority_by_hand(ph, lo, discard)
+        for ph, lo in zip(phases.tolist(), losses.tolist(), strict=True)
+    ]
+    assert theory.majority_phase(phases, losses, discard=discard).tolist() == expected
+    shuffle = torch.randperm(10, generator=g)  # the order of the runs does not matter
+    shuffled = theory.majority_phase(phases[:, shuffle], losses[:, shuffle], discard=discard)
+    assert shuffled.tolist() == expected
+
+
+def test_majority_phase_rejects_bad_input():
+    phases, losses = torch.zeros(3, 4, dtype=torch.long), torch.zeros(3, 4)
+    with pytest.raises(ValueError, match="discard"):
+        theory.majority_phase(phases, losses, discard=4)
+    with pytest.raises(ValueError, match="same"):
+        theory.majority_phase(phases, losses[:, :3])
+
+
+def test_paper_protocol_ranks_runs_by_their_training_loss():
+    """One cell, three runs set by hand: superposition, not represented, not represented. The
+    training losses discard the third run and the tie goes to the lower training loss
+    (superposition); the exact losses would discard the superposition run instead."""
+    cfg = TWO_IN_ONE.config(torch.tensor([0.5]), torch.tensor([0.1]))
+    big = tl.ToyModel(cfg.repeat_instances(3))
+    with torch.no_grad():
+        big.W.copy_(torch.tensor([[[1.0, -1.0]], [[1.0, 0.0]], [[1.0, 0.0]]]))
+    steps = torch.arange(200.0).unsqueeze(1)  # (steps, runs): only the last 1% of steps count
+    training = torch.where(steps >= 198, torch.tensor([0.4, 0.5, 0.9]), torch.tensor(0.0))
+    exact = torch.tensor([[3.0, 1.0, 2.0]])
+    result = tl.BestOf(model=big, losses=exact, chosen=exact.argmin(1), all_restarts=big,
+                       history=tl.History(loss=training))  # fmt: skip
+    phases = theory.restart_phases(result, TWO_IN_ONE)
+    assert phases.tolist() == [[2, 0, 0]]
+    assert theory.paper_protocol_phases(result, TWO_IN_ONE).tolist() == [2]
+    assert theory.majority_phase(phases, exact).tolist() == [0]
+    assert theory.paper_protocol_phases(result, TWO_IN_ONE, discard=0).tolist() == [0]
 
 
 def test_agreement_report_lists_every_disagreement():

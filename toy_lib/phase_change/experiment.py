@@ -30,11 +30,16 @@ __all__ = [
     "PhaseDiagram",
     "agreement_by_restarts",
     "agreement_report",
+    "BoundaryAgreement",
+    "boundary_agreement",
     "boundary_cells",
     "classify",
     "joint_superposition_weights",
+    "majority_phase",
     "optimised_phase_diagram",
     "paper_phase_diagram",
+    "paper_protocol_phases",
+    "restart_phases",
     "train_best_of_exact",
     "train_phase_cell",
 ]
@@ -161,6 +166,40 @@ def boundary_cells(labels: torch.Tensor) -> torch.Tensor:
     return out
 
 
+@dataclass
+class BoundaryAgreement:
+    """How an empirical diagram compares with a theory's, cell by cell.
+
+    Attributes:
+        share: share of cells whose phase matches the theory's.
+        threshold: one minus the share of the theory's cells that touch a phase boundary
+            (:func:`boundary_cells`): the least agreement left if every disagreement were a cell
+            that touches a boundary, i.e. a boundary misplaced by about one cell.
+        off_boundary: number of disagreeing cells that touch no boundary of the theory.
+    """
+
+    share: float
+    threshold: float
+    off_boundary: int
+
+
+def boundary_agreement(empirical: torch.Tensor, reference: torch.Tensor) -> BoundaryAgreement:
+    """Compare ``empirical (R, P)`` with a theory's ``reference (R, P)`` labels (see
+    :class:`BoundaryAgreement`)."""
+    if empirical.shape != reference.shape or reference.dim() != 2:
+        raise ValueError(
+            f"empirical {tuple(empirical.shape)} and reference {tuple(reference.shape)} must be "
+            "diagrams of the same (R, P) shape"
+        )
+    near = boundary_cells(reference)
+    differ = empirical != reference
+    return BoundaryAgreement(
+        share=1.0 - float(differ.float().mean()),
+        threshold=1.0 - float(near.float().mean()),
+        off_boundary=int((differ & ~near).sum()),
+    )
+
+
 def train_best_of_exact(
     cfg: Config, k: int = 8, *, seed: int = 0, **train_kwargs: object
 ) -> BestOf:
@@ -177,6 +216,59 @@ def train_best_of_exact(
     )
 
 
+def restart_phases(result: BestOf, problem: PhaseProblem) -> torch.Tensor:
+    """Phase of every trained restart: ``(cells, k)`` long (an index into ``problem.phases``, −1
+    for none of them), row ``i`` holding cell ``i``'s ``k`` restarts in training order."""
+    n_cells, k = result.losses.shape
+    return classify(result.all_restarts.W, problem).reshape(n_cells, k)
+
+
+def majority_phase(phases: torch.Tensor, losses: torch.Tensor, *, discard: int = 1) -> torch.Tensor:
+    """Each cell's most common phase among its runs, after discarding the ``discard`` runs with
+    the highest loss: ``(cells,)`` long.
+
+    ``phases (cells, k)`` long (−1 allowed: none of the candidates, which can win the vote too),
+    ``losses (cells, k)``: any loss that ranks the runs. A tie between phases goes to the one
+    whose best run has the lowest loss.
+    """
+    if phases.shape != losses.shape or phases.dim() != 2 or not 0 <= discard < phases.shape[1]:
+        raise ValueError(
+            f"phases {tuple(phases.shape)} and losses {tuple(losses.shape)} must be the same "
+            f"(cells, k) shape, and discard={discard!r} must lie in [0, k)"
+        )
+    n_cells, k = phases.shape
+    kept = losses.argsort(dim=1)[:, : k - discard]  # the k - discard lowest losses
+    kept_phases, kept_losses = phases.gather(1, kept), losses.gather(1, kept).double()
+    offset = 1 - int(phases.min().clamp_max(0))  # shift labels to start at 1 (−1 → 0)
+    n_labels = int(phases.max()) + offset + 1
+    slot = kept_phases + offset
+    counts = torch.zeros(n_cells, n_labels, dtype=torch.long).scatter_add_(
+        1, slot, torch.ones_like(slot)
+    )
+    best = torch.full((n_cells, n_labels), torch.inf, dtype=torch.float64).scatter_reduce_(
+        1, slot, kept_losses, reduce="amin"
+    )
+    order = best.argsort(dim=1)  # labels by their best run's loss, lowest first
+    winner = counts.gather(1, order).argmax(dim=1)  # the first of the most common, in that order
+    return order.gather(1, winner[:, None])[:, 0] - offset
+
+
+def paper_protocol_phases(
+    result: BestOf, problem: PhaseProblem, *, discard: int = 1
+) -> torch.Tensor:
+    """The paper's protocol for an empirical phase diagram: every cell's ``k`` runs (ten in the
+    paper), the highest-loss one discarded, the phase most common among the rest: ``(cells,)``.
+
+    The loss that ranks the runs is each run's own training loss at the end of training
+    (:attr:`~toy_lib.train.History.final_loss`: the mean batch loss of the last 1% of steps, about
+    100,000 fresh samples at the default settings), which knows nothing of the theory; the exact
+    ``result.losses`` are not used. See :func:`majority_phase`.
+    """
+    n_cells, k = result.losses.shape
+    final = result.history.final_loss.reshape(n_cells, k)
+    return majority_phase(restart_phases(result, problem), final, discard=discard)
+
+
 def agreement_by_restarts(
     result: BestOf, problem: PhaseProblem, reference: torch.Tensor, ks: Sequence[int]
 ) -> list[float]:
@@ -191,7 +283,7 @@ def agreement_by_restarts(
             f"reference has {reference.numel()} cells and ks={list(ks)!r}: need {n_cells} cells "
             f"and every k in [1, {K}]"
         )
-    labels = classify(result.all_restarts.W, problem).reshape(n_cells, K)
+    labels = restart_phases(result, problem)
     cells = torch.arange(n_cells)
     return [
         float(
