@@ -23,6 +23,13 @@ def find(box: widgets.Widget, description: str) -> widgets.Widget:
     raise LookupError(description)
 
 
+def change(box: widgets.VBox, control: widgets.Widget, value: object) -> None:
+    """Set ``control.value`` as a user would and wait for the explorer's retrain to finish (it runs
+    in a worker thread)."""
+    control.value = value
+    assert box.wait(120), "the explorer did not finish within 2 minutes"
+
+
 def status_of(box: widgets.VBox) -> str:
     """An explorer's status line (its HTML child)."""
     return next(c for c in box.children if isinstance(c, widgets.HTML)).value
@@ -74,10 +81,12 @@ MODEL_KINDS = pytest.mark.parametrize(
 )
 
 
-def kernel_batch(cfg: tl.Config, instance: int, batch: int, seed: int, step: int) -> np.ndarray:
+def kernel_batch(
+    cfg: tl.Config, instance: int, batch: int, seed: int, step: int, signed: bool = False
+) -> np.ndarray:
     """The batch the numba kernel draws for one (instance, step): ``(features, batch)``."""
     sets = cfg.feature_sets
     return _kernels.sample_batch(
         cfg.probability[instance].numpy(), sets.lower[instance].numpy(), sets.group.numpy(),
-        sets.fresh_value.numpy(), batch, seed, instance, step,
+        sets.fresh_value.numpy(), batch, seed, instance, step, signed,
     )  # fmt: skip

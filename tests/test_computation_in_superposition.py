@@ -3,7 +3,7 @@
 import ipywidgets as widgets
 import pytest
 import torch
-from helpers import find, status_of
+from helpers import change, find, status_of
 
 import toy_lib as tl
 from toy_lib import computation_in_superposition as C
@@ -184,7 +184,7 @@ def test_explorer_retrains_for_each_density_and_marks_motifs():
     density = find(box, "density")
     assert isinstance(density, widgets.SelectionSlider) and not density.continuous_update
     assert "toy-sparsity" in density._dom_classes
-    density.value = 1.0
+    change(box, density, 1.0)
     assert box.png != first and "retrained" in status_of(box)
     assert "image/png" in box._repr_mimebundle_()
 
@@ -199,14 +199,14 @@ def test_explorer_survives_every_slider_extreme():
             else (control.min, control.max)
         )
         for value in values:
-            control.value = value
+            change(box, control, value)
             assert "error" not in status_of(box), (description, value, status_of(box))
             assert "retrained" in status_of(box)
 
 
 def test_default_explorer_answers_fast():
     box = tl.computation_in_superposition.computation_explorer()
-    find(box, "seed").value = 1
+    change(box, find(box, "seed"), 1)
     seconds = float(status_of(box).rsplit("retrained in ", 1)[1].split(" s")[0])
     assert seconds < 8.0, status_of(box)  # about 1-2 s on 2 idle cores
 

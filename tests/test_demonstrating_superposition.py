@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
-from helpers import find, status_of
+from helpers import change, find, status_of
 
 import toy_lib as tl
 from toy_lib.demonstrating_superposition import linear_loss_terms, loss_decomposition
@@ -212,10 +212,10 @@ def test_explorer_retrains_for_each_output_and_sparsity():
     assert first.startswith(b"\x89PNG") and "retrained" in status_of(box)
     sparsity, output = find(box, "sparsity"), find(box, "output")
     assert isinstance(sparsity, widgets.SelectionSlider) and not sparsity.continuous_update
-    output.value = "linear"
+    change(box, output, "linear")
     assert box.png != first and "5 of 20 features represented" in status_of(box)
     for value in (sparsity.options[0], sparsity.options[-1]):
-        sparsity.value = value
+        change(box, sparsity, value)
         assert "error" not in status_of(box), (value, status_of(box))
     assert "image/png" in box._repr_mimebundle_()
 

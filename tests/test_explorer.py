@@ -1,11 +1,23 @@
 """toy_lib.explorer: the slider factory and the live-explorer box every section explorer uses."""
 
+import threading
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
-from toy_lib.explorer import Explorer, live_explorer, slider, toggle
+import toy_lib as tl
+from toy_lib.explorer import (
+    Explorer,
+    live_explorer,
+    show_preview,
+    slider,
+    toggle,
+    training_previews,
+)
 from toy_lib.figures import figure_png
+from toy_lib.progress import Progress, report
 
 
 @pytest.mark.parametrize(
@@ -74,6 +86,7 @@ def test_live_explorer_renders_now_and_on_every_change():
     assert "toy-explorer" in box._dom_classes and "toy-primary" in s._dom_classes
     assert "toy-figure" in out._dom_classes and out.layout.min_height == "100px"
     s.value = 3
+    assert box.wait(10)
     assert calls == [0, 3] and status.value == "seed 3"
     assert box.png.startswith(b"\x89PNG")
     assert "image/png" in box._repr_mimebundle_()
@@ -89,4 +102,79 @@ def test_live_explorer_reports_an_error_in_the_status_line():
 
     box = live_explorer(s, (s,), render, "100px")
     s.value = 1
+    assert box.wait(10)
     assert "error: RuntimeError: boom" in box.children[1].value
+
+
+def _shown(box: Explorer) -> list[str]:
+    """Every status text the explorer shows from now on."""
+    seen = []
+    box.children[1].observe(lambda change: seen.append(change["new"]), names="value")
+    return seen
+
+
+def test_a_change_during_a_retrain_supersedes_it_and_stale_results_never_show():
+    """Latest wins: the retrain for 1 is stopped at its next progress report once 2 and 3 arrive;
+    2 is never rendered (no queue), 3 is, and nothing of 1 is ever shown."""
+    s = slider("int", "seed", 0, (0, 5))
+    calls, started, release = [], threading.Event(), threading.Event()
+
+    def render():
+        value = s.value
+        calls.append(value)
+        if value == 1:
+            for step in range(1, 1001):  # a training run that reports every chunk
+                report(Progress(step, 1000, np.zeros(1), dict))
+                started.set()
+                release.wait(0.01)
+        return _figure(), f"seed {value}"
+
+    box = live_explorer(s, (s,), render, "100px")
+    seen = _shown(box)
+    s.value = 1
+    assert started.wait(10)
+    s.value = 2
+    s.value = 3
+    release.set()
+    assert box.wait(10)
+    assert calls == [0, 1, 3]
+    assert seen[-1] == "seed 3" and "seed 1" not in seen and "seed 2" not in seen
+    assert any(text.startswith("<i>training… step") for text in seen), "steps are counted"
+
+
+def test_a_retrain_shows_previews_then_its_result():
+    s = slider("int", "seed", 0, (0, 5))
+    show_preview(_figure(), "outside an explorer: nothing happens")
+
+    def render():
+        show_preview(_figure(), f"preview {s.value}")
+        return _figure(), f"seed {s.value}"
+
+    box = live_explorer(s, (s,), render, "100px")
+    seen = _shown(box)
+    s.value = 2
+    assert box.wait(10)
+    assert seen.index("preview 2") < seen.index("seed 2") == len(seen) - 1
+
+
+def test_training_previews_draw_the_model_while_it_trains():
+    cfg = tl.Config(5, 2, feature_probability=0.1)
+    s = slider("int", "seed", 0, (0, 5))
+    drawn = []
+
+    def draw(progress):
+        drawn.append((progress.done, progress.params()["W"].shape))
+        return _figure(), f"preview at step {progress.done}"
+
+    def render():
+        with training_previews(draw, first_s=0.0, every_s=0.0):
+            tl.train(tl.ToyModel(cfg, seed=s.value), steps=1000, progress=False)
+        return _figure(), "done"
+
+    box = live_explorer(s, (s,), render, "100px")
+    assert drawn == [], "no previews in the first, synchronous render"
+    s.value = 1
+    assert box.wait(30)
+    assert [d for d, _ in drawn] == list(range(20, 1000, 20)), "every chunk but the last"
+    assert all(shape == (1, 2, 5) for _, shape in drawn)
+    assert box.children[1].value == "done"

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
-from helpers import find, status_of
+from helpers import change, find, status_of
 from PIL import Image
 
 import toy_lib as tl
@@ -390,14 +390,14 @@ def test_explorer_steps_through_snapshots_and_retrains_on_a_new_seed():
     assert first.startswith(b"\x89PNG") and "instances show one" in status_of(box)
     step = find(box, "step")
     assert not step.continuous_update and "toy-step" in step._dom_classes
-    step.value = 50
+    change(box, step, 50)
     assert box.png != first and "error" not in status_of(box)
     for description in ("instance", "seed"):
         slider = find(box, description)
-        slider.value = slider.max
+        change(box, slider, slider.max)
         assert "error" not in status_of(box), status_of(box)
     scale = find(box, "initial scale")
-    scale.value = 1.0
+    change(box, scale, 1.0)
     assert "error" not in status_of(box)
     assert "image/png" in box._repr_mimebundle_()
 

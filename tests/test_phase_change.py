@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
-from helpers import find, status_of
+from helpers import change, find, status_of
 
 import toy_lib as tl
 from toy_lib import phase_change as theory
@@ -421,14 +421,13 @@ def test_explorer_retrains_the_chosen_cell_of_either_problem():
     assert "<b>superposition</b>" in status_of(box), status_of(box)  # deep in the sparse phase
     density = find(box, "density 1 − S")
     assert isinstance(density, widgets.SelectionSlider) and not density.continuous_update
-    density.value = density.options[-1][
-        1
-    ]  # the values are grid indices; dense, unimportant extra feature: dropped
+    # the values are grid indices; dense, unimportant extra feature: dropped
+    change(box, density, density.options[-1][1])
     assert "<b>not represented</b>" in status_of(box) and box.png != first
-    find(box, "problem").value = "3 → 2"
+    change(box, find(box, "problem"), "3 → 2")
     assert "error" not in status_of(box) and "<b>not represented</b>" in status_of(box)
     importance = find(box, "importance r of extra")
-    importance.value = importance.options[-1][1]
+    change(box, importance, importance.options[-1][1])
     assert "<b>dedicated, another feature dropped</b>" in status_of(box), status_of(box)
     assert "image/png" in box._repr_mimebundle_()
 

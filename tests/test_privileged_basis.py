@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
-from helpers import find, status_of
+from helpers import change, find, status_of
 
 import toy_lib as tl
 from toy_lib import privileged_basis as P
@@ -98,15 +98,15 @@ def test_explorer_retrains_for_every_control_and_survives_extremes():
     assert first.startswith(b"\x89PNG") and "monosemantic" in status_of(box)
     density = find(box, "density 1 − S")
     assert not density.continuous_update
-    density.value = 1.0
+    change(box, density, 1.0)
     assert box.png != first and "error" not in status_of(box)
-    density.value = 0.01
+    change(box, density, 0.01)
     for description in ("importance decay", "seed"):
         slider = find(box, description)
         for value in (slider.min, slider.max):
-            slider.value = value
+            change(box, slider, value)
             assert "error" not in status_of(box), (description, value, status_of(box))
-    find(box, "hidden layer").value = "linear"
+    change(box, find(box, "hidden layer"), "linear")
     assert "error" not in status_of(box) and "image/png" in box._repr_mimebundle_()
     with pytest.raises(ValueError, match="density=0.3 is not allowed"):
         tl.privileged_basis.privileged_explorer(density=0.3)

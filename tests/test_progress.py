@@ -7,10 +7,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import torch
 from nbclient import NotebookClient
 from tqdm import tqdm as std_tqdm
 
-from toy_lib.progress import progress_bar
+import toy_lib as tl
+from toy_lib.progress import listening, progress_bar
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 # tqdm's meter: "training:  37%|███▋      | 3700/10000 [...]" or, as widget text, "37% 3700/10000".
@@ -79,3 +81,34 @@ def test_no_committed_notebook_shows_a_bar_frozen_part_way(path):
         for bar in partial_bars(text)
     ]
     assert not frozen, f"{path.name}: cells with an unfinished progress bar (cell, bar): {frozen}"
+
+
+def test_training_reports_every_chunk_to_nested_listeners_outer_first():
+    heard = []
+    model = tl.ToyModel(tl.Config(5, 2, 3, feature_probability=0.1))
+    with listening(lambda p: heard.append(("outer", p.done))):
+        with listening(lambda p: heard.append(("inner", p.done, p.recent_loss.shape))):
+            tl.train(model, steps=500, progress=False)
+        tl.train(model, steps=100, progress=False)
+    tl.train(model, steps=100, progress=False)  # nobody listens any more
+    steps = list(range(10, 501, 10))
+    inner = [("inner", s, (3,)) for s in steps]
+    outer = [("outer", s) for s in steps]
+    assert heard[: 2 * len(steps)] == [x for pair in zip(outer, inner, strict=True) for x in pair]
+    assert heard[2 * len(steps) :] == [("outer", s) for s in range(2, 101, 2)]
+
+
+def test_a_listener_that_raises_stops_training_where_it_stands():
+    class Stop(Exception):
+        pass
+
+    def stop_at_100(p):
+        if p.done >= 100:
+            raise Stop(p.params()["W"])
+
+    model = tl.ToyModel(tl.Config(5, 2, feature_probability=0.1))
+    before = model.W.detach().clone()
+    with listening(stop_at_100), pytest.raises(Stop) as stopped:
+        tl.train(model, steps=1000, progress=False)
+    assert torch.equal(model.W, before), "the model keeps its weights when training is stopped"
+    assert not torch.equal(stopped.value.args[0], before), "the listener saw the trained weights"

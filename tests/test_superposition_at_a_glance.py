@@ -1,6 +1,6 @@
 """Section 1 (notebook 01): the intro model, its figure and its explorer."""
 
-from helpers import find, status_of
+from helpers import change, find, status_of
 
 import toy_lib as tl
 
@@ -11,7 +11,7 @@ def test_slider_retrains_and_replaces_the_figure():
     assert first.startswith(b"\x89PNG") and "retrained" in status_of(box)
     sparsity = find(box, "sparsity")
     assert not sparsity.continuous_update and "toy-sparsity" in sparsity._dom_classes
-    sparsity.value = 0.0
+    change(box, sparsity, 0.0)
     assert box.png != first and "retrained" in status_of(box)
     assert "image/png" in box._repr_mimebundle_(), (
         "a saved notebook shows the figure without widgets"
@@ -23,7 +23,7 @@ def test_widget_survives_every_slider_extreme():
     for description in ("sparsity", "importance decay", "features", "seed"):
         slider = find(box, description)
         for value in (slider.min, slider.max):
-            slider.value = value
+            change(box, slider, value)
             assert "error" not in status_of(box), (description, value, status_of(box))
 
 

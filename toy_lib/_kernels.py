@@ -170,6 +170,26 @@ def _fill_tile(X, prob, inv_p, lower, group, fresh, signed, key1, key2, batch_si
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
+def _draw_tile(X, data, inst, inv_p, signed, key1, key2, batch_size, start, width):  # noqa: ANN001, ANN202
+    """:func:`_fill_tile` for instance ``inst`` of a :class:`FeatureData`."""
+    _, prob, lower, group, fresh = data
+    _fill_tile(
+        X,
+        prob[inst],
+        inv_p,
+        lower[inst],
+        group,
+        fresh,
+        signed,
+        key1,
+        key2,
+        batch_size,
+        start,
+        width,
+    )
+
+
+@nb.njit(fastmath=_FASTMATH, inline="always")
 def _relu_rows(H, width):  # noqa: ANN001, ANN202
     """``H[:, :width] = ReLU(H[:, :width])`` in place (the hidden ReLU of §8 and §9)."""
     for k in range(H.shape[0]):
@@ -204,6 +224,45 @@ def _output_grad(D, X, i, width, relu, c):  # noqa: ANN001, ANN202
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
+def _hidden(W, X, H, width, hidden_relu):  # noqa: ANN001, ANN202
+    """``H[:, :width] = W X[:, :width]`` (``ReLU`` of it if ``hidden_relu``): ``(hidden, tile)``."""
+    m, n = W.shape
+    H[:, :width] = 0.0
+    for j in range(n):
+        for k in range(m):
+            w = W[k, j]
+            for t in range(width):
+                H[k, t] += w * X[j, t]
+    if hidden_relu:
+        _relu_rows(H, width)
+
+
+@nb.njit(fastmath=_FASTMATH, inline="always")
+def _output_row(V, H, b, D, i, width):  # noqa: ANN001, ANN202
+    """Row ``i`` of ``Z = Vᵀ H + b`` into ``D[i, :width]``."""
+    for t in range(width):
+        D[i, t] = b[i]
+    for k in range(V.shape[0]):
+        w = V[k, i]
+        for t in range(width):
+            D[i, t] += w * H[k, t]
+
+
+@nb.njit(fastmath=_FASTMATH, inline="always")
+def _tile_loss(model, X, width, buf):  # noqa: ANN001, ANN202
+    """The forward half of :func:`_tile_grad`: the tile's summed weighted squared error only."""
+    W, V, _, b, imp, relu, hidden_relu = model
+    H, D, _ = buf
+    _hidden(W, X, H, width, hidden_relu)
+    loss = 0.0
+    for i in range(W.shape[1]):
+        _output_row(V, H, b, D, i, width)
+        acc_loss, _ = _output_grad(D, X, i, width, relu, np.float32(0.0))
+        loss += imp[i] * acc_loss
+    return loss
+
+
+@nb.njit(fastmath=_FASTMATH, inline="always")
 def _tile_grad(model, X, width, scale, buf, grads):  # noqa: ANN001, ANN202
     """Loss of the samples in ``X[:, :width]``, their gradient added into ``grads``.
 
@@ -219,23 +278,11 @@ def _tile_grad(model, X, width, scale, buf, grads):  # noqa: ANN001, ANN202
     H, D, G = buf
     gW, gV, gb = grads
     m, n = W.shape
-    H[:, :width] = 0.0
+    _hidden(W, X, H, width, hidden_relu)
     G[:, :width] = 0.0
-    for j in range(n):  # H = W X
-        for k in range(m):
-            w = W[k, j]
-            for t in range(width):
-                H[k, t] += w * X[j, t]
-    if hidden_relu:
-        _relu_rows(H, width)
     loss = 0.0
     for i in range(n):  # Z = Wᵀ H + b, then D = dL/dZ written over it
-        for t in range(width):
-            D[i, t] = b[i]
-        for k in range(m):
-            w = V[k, i]
-            for t in range(width):
-                D[i, t] += w * H[k, t]
+        _output_row(V, H, b, D, i, width)
         acc_loss, acc_b = _output_grad(D, X, i, width, relu, scale * imp[i])
         loss += imp[i] * acc_loss
         gb[i] += acc_b
@@ -457,7 +504,7 @@ def train_chunk(first, last, state, data, schedule, flags, adamw, loss_out):  # 
     its own threads. That keeps numba's OpenMP pool from spinning against torch's (measured 3x
     slower under load) and sets no global threading layer."""
     P, b, mP, vP, mb, vb = state
-    imp, prob, lower, group, fresh = data
+    imp, prob = data.imp, data.prob
     lrs, t0, seed, batch_size = schedule
     relu, hidden_relu, signed = flags
     beta1, beta2, eps, weight_decay = adamw
@@ -495,20 +542,7 @@ def train_chunk(first, last, state, data, schedule, flags, adamw, loss_out):  # 
             total = 0.0
             for start in range(0, batch_size, tile):
                 width = min(tile, batch_size - start)
-                _fill_tile(
-                    X,
-                    prob[inst],
-                    inv_p,
-                    lower[inst],
-                    group,
-                    fresh,
-                    signed,
-                    key1,
-                    key2,
-                    batch_size,
-                    start,
-                    width,
-                )
+                _draw_tile(X, data, inst, inv_p, signed, key1, key2, batch_size, start, width)
                 total += _grad(blocked, model, X, width, scale, buf, grads)
             batch_loss = total / batch_size
             if not np.isfinite(batch_loss):
@@ -521,3 +555,37 @@ def train_chunk(first, last, state, data, schedule, flags, adamw, loss_out):  # 
             lr = lrs[step]
             _adamw(flat_P, flat_gP, flat_mP, flat_vP, lr, beta1, beta2, eps, weight_decay, bc1, bc2)
             _adamw(b[inst], gb, mb[inst], vb[inst], lr, beta1, beta2, eps, weight_decay, bc1, bc2)
+
+
+@nb.njit(nogil=True, fastmath=_FASTMATH, cache=True)
+def evaluate_chunk(first, last, P, b, data, flags, n_samples, seed, loss_out):  # noqa: ANN001, ANN201
+    """The mean loss of instances ``first .. last-1`` on ``n_samples`` fresh inputs, into
+    ``loss_out[first:last]``.
+
+    Every instance draws from the same uniforms (keys of ``(seed, instance 0, step 0)``: common
+    random numbers), so instances are compared on the same sample, as in training's tiles but
+    forward only. ``P``: ``(I, 1 or 2, m, n)`` as in :class:`TrainArrays`, ``b``: ``(I, n)``,
+    ``data``: :class:`FeatureData`, ``flags``: :class:`Flags`. The counters address
+    ``2 n × n_samples`` entries, which must stay below ``2**32`` (the caller checks).
+    """
+    imp, prob = data.imp, data.prob
+    relu, hidden_relu, signed = flags
+    _, n_mat, m, n = P.shape
+    v = 0 if n_mat == 1 else 1
+    key1, key2 = step_keys(seed, 0, 0)
+    tile = min(TILE, n_samples)
+    X = np.empty((n, tile), dtype=np.float32)
+    D = np.empty((n, tile), dtype=np.float32)
+    H = np.empty((m, tile), dtype=np.float32)
+    buf = TileBuffers(H, D, H)
+    inv_p = np.empty(n, dtype=np.float32)
+    for inst in range(first, last):
+        for j in range(n):
+            inv_p[j] = np.float32(1.0) / prob[inst, j]
+        model = TileModel(P[inst, 0], P[inst, v], n_mat == 1, b[inst], imp[inst], relu, hidden_relu)
+        total = 0.0
+        for start in range(0, n_samples, tile):
+            width = min(tile, n_samples - start)
+            _draw_tile(X, data, inst, inv_p, signed, key1, key2, n_samples, start, width)
+            total += _tile_loss(model, X, width, buf)
+        loss_out[inst] = total / n_samples

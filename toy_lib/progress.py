@@ -7,12 +7,21 @@ handle, and on closing it is replaced in place by the finished bar as plain text
 (``training: 100%|██████████| 10000/10000 [00:03<00:00, ...]``), which is what the saved output then
 holds. A run that ends early (an error, an interrupt) leaves its partial bar, which is the truth.
 tqdm does the measuring and formatting; only where the bar is displayed is ours.
+
+Training also reports each finished chunk of steps to whoever listens (:func:`listening`): the live
+explorers use it to show a preview of a model still training and to stop a retrain that a newer
+change of a slider has made stale.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, NamedTuple
 
+import numpy as np
+import torch
 from tqdm.auto import tqdm
 
 try:  # tqdm.auto picks the notebook bar only where ipywidgets and a kernel are present
@@ -20,7 +29,7 @@ try:  # tqdm.auto picks the notebook bar only where ipywidgets and a kernel are 
 except ImportError:  # pragma: no cover - tqdm without its notebook module
     _NotebookTqdm = None
 
-__all__ = ["progress_bar"]
+__all__ = ["Progress", "listening", "progress_bar", "report"]
 
 
 if _NotebookTqdm is not None:
@@ -64,3 +73,53 @@ def progress_bar(total: int, *, progress: bool | None, desc: str = "training") -
     if _NotebookTqdm is not None and issubclass(tqdm, _NotebookTqdm):
         return _TextOnCloseBar(**kwargs)
     return tqdm(**kwargs)
+
+
+class Progress(NamedTuple):
+    """Where a training run stands, reported after each chunk of steps.
+
+    ``done`` of ``total`` steps; ``recent_loss``: ``(instances,)`` mean batch loss over the chunk
+    just trained; ``params()``: a copy of the current parameters (``{"W": (instances, hidden,
+    features), "b": (instances, features)}``, or ``W1``/``W2``/``b`` for the absolute-value model).
+    """
+
+    done: int
+    total: int
+    recent_loss: np.ndarray
+    params: Callable[[], dict[str, torch.Tensor]]
+
+
+# Who listens in the current context. A ContextVar, not a module-level list: each thread (each
+# explorer's worker) and each ``with listening(...)`` block sees only its own listeners, so nothing
+# leaks between runs and nothing needs a lock.
+_LISTENER: ContextVar[Callable[[Progress], None] | None] = ContextVar(
+    "toy_lib_progress_listener", default=None
+)
+
+
+@contextmanager
+def listening(callback: Callable[[Progress], None]) -> Iterator[None]:
+    """Call ``callback(progress)`` after every chunk of every training run inside the block.
+
+    Blocks nest: an outer listener is called first, then the inner one. An exception raised by a
+    listener stops the training run (the explorers stop a stale retrain this way).
+    """
+    outer = _LISTENER.get()
+
+    def both(progress: Progress) -> None:
+        if outer is not None:
+            outer(progress)
+        callback(progress)
+
+    token = _LISTENER.set(both)
+    try:
+        yield
+    finally:
+        _LISTENER.reset(token)
+
+
+def report(progress: Progress) -> None:
+    """Tell the listeners of the current context (if any) where training stands."""
+    listener = _LISTENER.get()
+    if listener is not None:
+        listener(progress)

@@ -28,7 +28,7 @@ from . import _kernels
 from .config import Config
 from .data import generate_batch, random_signs, sparse_from_uniform
 from .models import AbsModel, ToyModel
-from .progress import progress_bar
+from .progress import Progress, progress_bar, report
 from .validate import check_int, check_number
 
 __all__ = [
@@ -148,10 +148,10 @@ def _cpu_count() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-class _NumbaState:
-    """The kernel's float32 numpy copies of the parameters and AdamW moments.
+class _KernelModel:
+    """A model as the numba kernels read it: float32 numpy copies of its weights and its data.
 
-    The kernel holds the weight matrices as ``P (instances, 1 or 2, hidden, features)``: a tied
+    The kernels hold the weight matrices as ``P (instances, 1 or 2, hidden, features)``: a tied
     model's ``W``, or the absolute-value model's ``W₁`` and ``W₂ᵀ``.
     """
 
@@ -166,34 +166,50 @@ class _NumbaState:
             self.hidden_relu = model.hidden_activation == "relu"
         self.P = P.cpu().numpy().astype(np.float32, copy=True)
         self.b = model.b.detach().cpu().numpy().astype(np.float32, copy=True)
-        self.imp = model.importance.cpu().numpy().astype(np.float32)
-        self.prob = model.feature_probability.cpu().numpy().astype(np.float32)
         sets = model.cfg.feature_sets
-        self.lower = sets.lower.numpy().astype(np.float32)
-        self.group = sets.group.numpy().astype(np.int64)
-        self.fresh = sets.fresh_value.numpy()
+        self.data = _kernels.FeatureData(
+            model.importance.cpu().numpy().astype(np.float32),
+            model.feature_probability.cpu().numpy().astype(np.float32),
+            sets.lower.numpy().astype(np.float32),
+            sets.group.numpy().astype(np.int64),
+            sets.fresh_value.numpy(),
+        )
+        self.flags = _kernels.Flags(self.relu, self.hidden_relu, model.signed_inputs)
+        self.threads = min(_cpu_count(), self.P.shape[0])
+
+    def in_slices(self, kernel: Callable, pool: ThreadPoolExecutor | None, *args: object) -> None:
+        """Run ``kernel(first, last, *args)`` over the instances, one slice per thread of ``pool``."""
+        cuts = np.linspace(0, self.P.shape[0], self.threads + 1).astype(int)
+        slices = [(int(a), int(z)) for a, z in zip(cuts[:-1], cuts[1:], strict=True) if z > a]
+        if len(slices) == 1 or pool is None:
+            for a, z in slices:
+                kernel(a, z, *args)
+            return
+        for job in [pool.submit(kernel, a, z, *args) for a, z in slices]:
+            job.result()
+
+
+class _NumbaState(_KernelModel):
+    """The fused training kernel's state: the model's arrays and their AdamW moments."""
+
+    def __init__(self, model: ToyModel | AbsModel) -> None:
+        super().__init__(model)
         self.mP, self.vP = np.zeros_like(self.P), np.zeros_like(self.P)
         self.mb, self.vb = np.zeros_like(self.b), np.zeros_like(self.b)
-        self.threads = min(_cpu_count(), self.P.shape[0])
         self.pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="toy_lib")
 
     def run(self, lrs: np.ndarray, t0: int, seed: int, batch_size: int, hp: dict) -> np.ndarray:
         loss = np.empty((len(lrs), self.P.shape[0]), dtype=np.float32)
-        args = (
+        self.in_slices(
+            _kernels.train_chunk,
+            self.pool,
             _kernels.TrainArrays(self.P, self.b, self.mP, self.vP, self.mb, self.vb),
-            _kernels.FeatureData(self.imp, self.prob, self.lower, self.group, self.fresh),
+            self.data,
             _kernels.Schedule(lrs, t0, seed, batch_size),
-            _kernels.Flags(self.relu, self.hidden_relu, self.untied),
+            self.flags,
             _kernels.AdamW(*(np.float32(hp[k]) for k in ("beta1", "beta2", "eps", "weight_decay"))),
             loss,
         )
-        cuts = np.linspace(0, self.P.shape[0], self.threads + 1).astype(int)
-        slices = [(int(a), int(z)) for a, z in zip(cuts[:-1], cuts[1:], strict=True) if z > a]
-        if len(slices) == 1:
-            _kernels.train_chunk(*slices[0], *args)
-        else:
-            for job in [self.pool.submit(_kernels.train_chunk, a, z, *args) for a, z in slices]:
-                job.result()
         return loss
 
     def close(self) -> None:
@@ -343,7 +359,9 @@ def train(
     Args:
         seed: seeds the data stream (the initial weights come from the model's own seed).
         progress: ``True`` always shows a tqdm bar, ``False`` never, ``None`` shows one only when the
-            run is still going after two seconds.
+            run is still going after two seconds. Whatever it is, each of the run's ~50 chunks is
+            also reported to the listeners of :func:`toy_lib.progress.listening` (the explorers'
+            previews and their stopping of stale retrains).
         snapshot_every: an interval, or a list of steps, at which to copy ``W`` and ``b`` into the
             history (step 0 is the initialisation).
         engine: ``"numba"`` (fused CPU kernel), ``"torch"`` (any device) or ``"auto"``.
@@ -387,6 +405,7 @@ def train(
             if not np.isfinite(loss[lo:hi]).all() or not state.finite():
                 _raise_diverged(loss[lo:hi], lo, hi, lr)
             bar.update(hi - lo)
+            report(Progress(hi, steps, loss[lo:hi].mean(0), state.params))
         if steps in snaps:
             _append_snapshot(state, snap_W, snap_b)
     finally:
@@ -427,14 +446,25 @@ def _raise_diverged(chunk: np.ndarray, lo: int, hi: int, lr: float) -> None:
 
 @torch.no_grad()
 def evaluate_loss(
-    model: ToyModel | AbsModel, *, n_samples: int = 100_000, seed: int = 12345
+    model: ToyModel | AbsModel,
+    *,
+    n_samples: int = 100_000,
+    seed: int = 12345,
+    engine: Engine = "auto",
 ) -> torch.Tensor:
     """The paper's loss per instance on a fresh, fixed sample: ``(instances,)``.
 
     Uses a large sample (default 100,000), and every instance sees the same uniform draws (common
     random numbers), so instances, e.g. restarts, are compared fairly and without extra noise.
+    ``engine``: ``"numba"`` draws the sample and runs the forward pass inside the compiled kernel
+    (the default on CPU: no ``(instances, samples, features)`` tensors are built); ``"torch"``
+    evaluates batched on the model's device. The two draw different random numbers, so their
+    estimates differ by sampling noise (about ``1/sqrt(n_samples)`` of the loss), not on average.
     """
     check_int("n_samples", n_samples)
+    engine = _resolve_engine(engine, model)
+    if engine == "numba":
+        return _evaluate_numba(model, n_samples, seed)
     g = torch.Generator(device=model.device).manual_seed(seed)
     total = torch.zeros(model.cfg.n_instances, device=model.device)
     chunk = 8192
@@ -447,6 +477,25 @@ def evaluate_loss(
             x = random_signs(x, g, shared=True)
         total += model.loss(x) * x.shape[1]
     return (total / n_samples).cpu()
+
+
+def _evaluate_numba(model: ToyModel | AbsModel, n_samples: int, seed: int) -> torch.Tensor:
+    """:func:`evaluate_loss` in the compiled kernel (:func:`toy_lib._kernels.evaluate_chunk`)."""
+    limit = 2**32 // (2 * model.cfg.n_features)  # the kernel's 32-bit counters
+    if n_samples > limit:
+        raise ValueError(
+            f"n_samples={n_samples} is too large for {model.cfg.n_features} features with "
+            f"engine='numba': at most {limit}; use engine='torch' or fewer samples"
+        )
+    km = _KernelModel(model)
+    loss = np.empty(km.P.shape[0], dtype=np.float32)
+    args = (km.P, km.b, km.data, km.flags, n_samples, seed, loss)
+    if km.threads == 1:
+        km.in_slices(_kernels.evaluate_chunk, None, *args)
+    else:
+        with ThreadPoolExecutor(km.threads, thread_name_prefix="toy_lib") as pool:
+            km.in_slices(_kernels.evaluate_chunk, pool, *args)
+    return torch.from_numpy(loss)
 
 
 @dataclass
