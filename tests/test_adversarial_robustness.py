@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
-from helpers import find, status_of
+from helpers import change, find, status_of
 
 import toy_lib as tl
 from toy_lib import adversarial_robustness as attacks
@@ -404,13 +404,37 @@ def test_explorer_reattacks_for_each_sparsity_and_budget_without_touching_the_mo
     sparsity, budget = find(box, "sparsity S"), find(box, "budget (× mean ‖x‖)")
     assert isinstance(sparsity, widgets.SelectionSlider) and not sparsity.continuous_update
     assert "toy-sparsity" in sparsity._dom_classes
-    sparsity.value = 0
+    change(box, sparsity, 0)
     assert box.png != first and "2 of 5 features represented" in status_of(box)
     for value in (budget.min, budget.max):
-        budget.value = value
+        change(box, budget, value)
         assert "error" not in status_of(box), status_of(box)
     assert torch.equal(model.W.detach(), before)
     assert "image/png" in box._repr_mimebundle_()
+
+
+def test_explorer_retrains_the_chosen_model_as_the_sweep_was_trained():
+    model = _sweep()
+    before = model.W.detach().clone()
+    box = tl.adversarial_robustness.robustness_explorer(model, [0.0, 0.9], n_examples=256)
+    change(box, find(box, "retrain seed"), 4)
+    assert status_of(box).startswith("the sweep's model: 5 of 5 features represented")
+    change(box, find(box, "model"), "retrain")
+    one = attacks.one_instance(model, 1)
+    fresh = tl.ToyModel(one.cfg, seed=4)
+    tl.train(fresh, seed=4, progress=False)
+    n_rep = int(tl.represented(fresh.W.detach()[0]).sum())
+    assert status_of(box).startswith(f"retrained alone, seed 4: {n_rep} of 5 features"), status_of(
+        box
+    )
+    assert torch.equal(model.W.detach(), before)
+    best = tl.adversarial_robustness.robustness_explorer(
+        model, [0.0, 0.9], n_examples=256, restarts=2
+    )
+    change(best, find(best, "model"), "retrain")
+    assert "error" not in status_of(best) and "retrained alone, seed 1" in status_of(best)
+    with pytest.raises(ValueError, match="restarts=0"):
+        tl.adversarial_robustness.robustness_explorer(model, [0.0, 0.9], restarts=0)
 
 
 def test_explorer_rejects_a_sparsity_list_of_the_wrong_length():

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
-from helpers import DIGONS, PENTAGON, find, hand_built_sweep, polygon, status_of
+from helpers import DIGONS, PENTAGON, change, find, hand_built_sweep, polygon, status_of
 from matplotlib.colors import to_rgba
 
 import toy_lib as tl
@@ -258,9 +258,9 @@ def test_perturbation_explorer_picks_points_and_restarts_without_training():
     assert isinstance(point, widgets.SelectionSlider) and not point.continuous_update
     assert "is pentagon" in status_of(box)
     first = box.png
-    point.value = 0
+    change(box, point, 0)
     assert box.png != first and "is 2 digons" in status_of(box)
-    rank.value = 2
+    change(box, rank, 2)
     assert "restart 2 of 2 by loss is pentagon" in status_of(box)
     assert "image/png" in box._repr_mimebundle_()
     with pytest.raises(ValueError, match="relative=0"):
@@ -274,10 +274,10 @@ def test_correlation_explorer_retrains_every_structure():
     density = find(box, "density 1 − S")
     assert not density.continuous_update
     for structure in choice.options:
-        choice.value = structure
+        change(box, choice, structure)
         assert "error" not in status_of(box), (structure, status_of(box))
     for value in (density.options[0], density.options[-1]):
-        density.value = value
+        change(box, density, value)
         assert "error" not in status_of(box), (value, status_of(box))
 
 
@@ -306,3 +306,27 @@ def test_a_sweep_keeps_the_best_restarts_bias():
     b = torch.arange(4 * 2 * 5, dtype=torch.float32).reshape(4, 2, 5)
     kept = nu.PerturbationSweep(sweep.relative, sweep.W, sweep.losses, sweep.chosen, 0, b=b)
     assert torch.equal(kept.best_b, b[torch.arange(4), sweep.chosen])
+
+
+def test_retrain_point_trains_one_point_again_as_the_sweep_did():
+    sweep = nu.perturbation_sweep([0.5, 2.0], k=2, seed=0, steps=300, progress=False)
+    again = nu.retrain_point(sweep, 1, seed=5)
+    alone = nu.perturbation_sweep([2.0], k=2, seed=5, steps=300, progress=False)
+    assert torch.equal(again.W[1], alone.W[0]) and torch.equal(again.b[1], alone.b[0])
+    assert torch.equal(again.losses[1], alone.losses[0]) and again.chosen[1] == alone.chosen[0]
+    assert torch.equal(again.W[0], sweep.W[0]) and torch.equal(again.losses[0], sweep.losses[0])
+    assert not torch.equal(again.W[1], sweep.W[1]) and torch.equal(sweep.W[1], sweep.W[1].clone())
+    with pytest.raises(ValueError, match="index=2"):
+        nu.retrain_point(sweep, 2, seed=5)
+    with pytest.raises(ValueError, match="did not record its base_density"):
+        nu.retrain_point(hand_built_sweep(), 0, seed=5)
+
+
+def test_perturbation_explorer_retrains_the_chosen_point():
+    sweep = nu.perturbation_sweep([0.5, 2.0], k=2, seed=0, steps=300, progress=False)
+    box = tl.geometry_nonuniform.perturbation_explorer(sweep, relative=2.0)
+    change(box, find(box, "restarts"), "retrain")
+    assert "2× as dense as the others (retrained, seed 1)" in status_of(box), status_of(box)
+    built = tl.geometry_nonuniform.perturbation_explorer(hand_built_sweep())
+    change(built, find(built, "restarts"), "retrain")
+    assert "error: ValueError: this sweep did not record" in status_of(built)

@@ -5,6 +5,7 @@ import math
 import matplotlib.pyplot as plt
 import pytest
 import torch
+from helpers import change
 
 import toy_lib as tl
 from toy_lib import geometry_uniform as g
@@ -294,12 +295,12 @@ def test_plot_polytope_needs_the_right_kind_of_axes():
 def test_geometry_explorer_shows_the_chosen_model_without_retraining():
     W, density = sweep_like()
     box = tl.geometry_uniform.geometry_explorer(W, density, index=1)
-    slider = box.children[0]
+    slider = box.children[0].children[0]
     status = box.children[1]
     assert not slider.continuous_update and "toy-sparsity" in slider._dom_classes
     assert "8 × digon" in status.value and box.png.startswith(b"\x89PNG")
     first = box.png
-    slider.value = 2
+    change(box, slider, 2)
     assert "1 × square antiprism" in status.value and "1 × pentagon" in status.value
     assert box.png != first and "image/png" in box._repr_mimebundle_()
     with pytest.raises(ValueError, match="index=5"):
@@ -363,3 +364,20 @@ def test_sweep_claims_fail_when_the_picture_is_broken():
     assert not any(claims[f"found {name}"] for name in NAMES if name != "dedicated")
     with pytest.raises(ValueError, match="sweep_claims needs"):
         g.sweep_claims(W[0])
+
+
+def test_geometry_explorer_retrains_the_selected_model_from_another_seed():
+    """A retrain is the selected density's model alone, trained as the sweep was."""
+    W, density = sweep_like()
+    box = tl.geometry_uniform.geometry_explorer(W, density, index=2)
+    source, seed = box.children[0].children[1].children
+    change(box, seed, 3)
+    assert box.children[1].value.startswith("the sweep's model")
+    change(box, source, "retrain")
+    status = box.children[1].value
+    assert status.startswith("retrained alone, seed 3: ") and "features represented" in status
+    cfg = tl.Config(16, 8, feature_probability=float(density[2]), importance=1.0)
+    model = tl.ToyModel(cfg, seed=3)
+    tl.train(model, seed=3, progress=False)
+    n_rep = int(tl.represented(model.W.detach()[0]).sum())
+    assert status.startswith(f"retrained alone, seed 3: {n_rep} of 16 features represented")

@@ -9,10 +9,12 @@ import ipywidgets as widgets
 import torch
 
 from ..data import generate_batch
-from ..explorer import live_explorer, slider
+from ..explorer import live_explorer, slider, toggle
 from ..figures import figure_png
 from ..metrics import dimensions_per_feature, represented
 from ..models import ToyModel
+from ..train import train, train_best_of
+from ..validate import check_int
 from .experiment import (
     ATTACKS,
     attack_budget,
@@ -33,6 +35,7 @@ def robustness_explorer(
     fraction: float = 0.1,
     n_examples: int = 4096,
     seed: int = 0,
+    restarts: int = 1,
 ) -> widgets.VBox:
     """Attack the models of a trained sparsity sweep: a slider picks a model (instance ``k`` of
     ``model`` was trained at ``sparsity[k]``; ``index`` is the one shown first, default the
@@ -40,9 +43,13 @@ def robustness_explorer(
     (:func:`attack_budget`). Each change draws ``n_examples`` inputs, runs every attack in
     :data:`ATTACKS` on that model and redraws its ``WᵀW`` beside each attack's vulnerability.
 
-    Nothing is retrained, so it responds in about a second. The sparsity slider has the CSS class
-    ``toy-sparsity``.
+    Browsing retrains nothing, so it responds in about a second. With ``model`` set to
+    ``retrain``, the chosen sparsity's model is trained again alone from the chosen seed
+    (:func:`toy_lib.train`'s defaults, the lowest loss of ``restarts`` restarts: as
+    :func:`train_family` trained the sweep) before it is attacked; the status line counts the
+    steps meanwhile. The sparsity slider has the CSS class ``toy-sparsity``.
     """
+    check_int("restarts", restarts)
     s = [float(v) for v in sparsity]
     n = model.cfg.n_instances
     if len(s) != n:
@@ -58,14 +65,27 @@ def robustness_explorer(
     )
     s_slider.add_class("toy-sparsity")
     f_slider = slider("float", "budget (× mean ‖x‖)", fraction, (0.02, 3.0, 0.02), **wide)
-    W = model.W.detach()
-    inverse_dstar = 1.0 / dimensions_per_feature(W)
-    n_rep = represented(W).sum(-1)
+    source = toggle("model", ["sweep", "retrain"], "sweep", label_width="150px")
+    seed_slider = slider("int", "retrain seed", 1, (1, 20), **wide)
+
+    def retrained(one: ToyModel) -> ToyModel:
+        if restarts == 1:
+            fresh = ToyModel(one.cfg, output=one.output, seed=seed_slider.value)
+            train(fresh, seed=seed_slider.value, progress=False)
+            return fresh
+        return train_best_of(
+            one.cfg, k=restarts, output=one.output, seed=seed_slider.value, progress=False
+        ).model
 
     def render() -> tuple[bytes, str]:
         start = time.perf_counter()
         k = s_slider.value
         one = one_instance(model, k)
+        where = "the sweep's model"
+        if source.value == "retrain":
+            one = retrained(one)
+            where = f"retrained alone, seed {seed_slider.value}"
+        Wk = one.W.detach()[0]
         generator = torch.Generator().manual_seed(seed)
         x = generate_batch(one.feature_probability, n_examples, generator=generator)
         eps = attack_budget(x, f_slider.value)
@@ -74,12 +94,14 @@ def robustness_explorer(
             name: float(vulnerability(one, x, eps, attack, reference))
             for name, attack in ATTACKS.items()
         }
-        title = f"S = {s[k]:g}: WᵀW, 1/D* = {float(inverse_dstar[k]):.2f}"
+        title = f"S = {s[k]:g}: WᵀW, 1/D* = {1 / float(dimensions_per_feature(Wk)):.2f}"
         status = (
-            f"{int(n_rep[k])} of {W.shape[2]} features represented; budget ε = {float(eps):.3f} "
-            f"({f_slider.value:.2f} × the mean input norm); "
+            f"{where}: {int(represented(Wk).sum())} of {Wk.shape[1]} features represented; "
+            f"budget ε = {float(eps):.3f} ({f_slider.value:.2f} × the mean input norm); "
             f"{n_examples} inputs attacked in {time.perf_counter() - start:.1f} s"
         )
-        return figure_png(robustness_snapshot(W[k], values, title=title)), status
+        return figure_png(robustness_snapshot(Wk, values, title=title)), status
 
-    return live_explorer(widgets.VBox([s_slider, f_slider]), (s_slider, f_slider), render, "270px")
+    controls = widgets.VBox([s_slider, f_slider, widgets.HBox([source, seed_slider])])
+    inputs = (s_slider, f_slider, source, seed_slider)
+    return live_explorer(controls, inputs, render, "270px")

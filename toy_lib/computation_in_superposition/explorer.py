@@ -7,8 +7,9 @@ import time
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
-from ..explorer import live_explorer, slider
+from ..explorer import live_explorer, slider, training_previews
 from ..figures import figure_png
+from ..progress import Progress
 from .experiment import COMPUTATION_DENSITIES, gain_order, train_abs, two_neuron_features
 from .figures import plot_abs_weights
 from .motifs import find_motifs
@@ -30,7 +31,8 @@ def computation_explorer(
     and redraws its ``W₁`` and ``W₂ᵀ`` (neurons sorted by the feature they serve), marking the
     neurons that host an asymmetric motif (:func:`~toy_lib.computation_in_superposition.asymmetric_motifs`).
 
-    The density slider has the CSS class ``toy-sparsity``.
+    While it trains, previews show the restart with the lowest recent training loss. The density
+    slider has the CSS class ``toy-sparsity``.
     """
     options = sorted(set(COMPUTATION_DENSITIES) | {float(density)}, reverse=True)
     d_slider = slider("select", "density", float(density), [(f"{v:g}", v) for v in options])
@@ -38,23 +40,37 @@ def computation_explorer(
     seed_slider = slider("int", "seed", seed, (0, 20))
     d_slider.add_class("toy-sparsity")
 
+    def weights_figure(W1, W2, title, mark=()):  # noqa: ANN001, ANN202 - (1, m, n), (1, n, m)
+        fig, axes = plt.subplots(2, 1, figsize=(6.4, 4.2), sharex=True, layout="constrained")
+        order = gain_order(W1, W2)[0]
+        plot_abs_weights(W1[0], W2[0], axes=axes, order=order, title=title, mark=mark)
+        return fig
+
+    def preview(progress: Progress) -> tuple[bytes, str]:
+        params = progress.params()
+        k = int(progress.recent_loss.argmin())
+        best = slice(k, k + 1)
+        title = f"density {d_slider.value:g}: {n_features} features, {m_slider.value} neurons (training)"
+        fig = weights_figure(params["W1"][best], params["W2"][best], title)
+        status = (
+            f"<i>training… step {progress.done:,} of {progress.total:,}; preview: the restart "
+            "with the lowest training loss so far</i>"
+        )
+        return figure_png(fig), status
+
     def render() -> tuple[bytes, str]:
         start = time.perf_counter()
         m = m_slider.value
-        run = train_abs(
-            d_slider.value, n_features=n_features, n_hidden=m, restarts=restarts,
-            seed=seed_slider.value, steps=steps, progress=False, eval_samples=16_384,
-        )  # fmt: skip
+        with training_previews(preview):
+            run = train_abs(
+                d_slider.value, n_features=n_features, n_hidden=m, restarts=restarts,
+                seed=seed_slider.value, steps=steps, progress=False, eval_samples=16_384,
+            )  # fmt: skip
         model = run.model
         report = two_neuron_features(model)
         motifs = find_motifs(model.W1, model.W2, model.b)[0]
-        order = gain_order(model.W1, model.W2)[0]
-        fig, axes = plt.subplots(2, 1, figsize=(6.4, 4.2), sharex=True, layout="constrained")
         title = f"density {d_slider.value:g}: {n_features} features, {m} neurons"
-        plot_abs_weights(
-            model.W1[0], model.W2[0], axes=axes, order=order, title=title,
-            mark=sorted({mo.neuron for mo in motifs}),
-        )  # fmt: skip
+        fig = weights_figure(model.W1, model.W2, title, sorted({mo.neuron for mo in motifs}))
         pairs = ", ".join(f"{mo.strong}→{mo.weak} (neuron {mo.neuron})" for mo in motifs[:4])
         status = (
             f"{int(report.n_computed[0])} features computed (m/2 = {m / 2:g}), "

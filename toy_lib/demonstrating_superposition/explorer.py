@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from ..explorer import live_explorer, slider, toggle
+from ..explorer import live_explorer, slider, toggle, training_previews
 from ..figures import figure_png
 from ..metrics import represented
+from ..progress import Progress
 from .experiment import SPARSITY_CHOICES, train_superposition_model
 from .figures import superposition_figure
 
@@ -23,7 +24,8 @@ def superposition_explorer(
 ) -> widgets.VBox:
     """Pick a sparsity (one of :data:`SPARSITY_CHOICES`), the output (ReLU or linear), the
     importance decay and a seed; each change retrains a 20 → 5 model (best of ``restarts`` by loss)
-    and redraws ``WᵀW`` with ``b`` and the ``||W_i||`` bars coloured by superposition.
+    and redraws ``WᵀW`` with ``b`` and the ``||W_i||`` bars coloured by superposition. While it
+    trains, previews show the restart with the lowest recent training loss.
     """
     if sparsity not in SPARSITY_CHOICES:
         raise ValueError(f"sparsity={sparsity!r} is not allowed: choose one of {SPARSITY_CHOICES}")
@@ -32,10 +34,22 @@ def superposition_explorer(
     d_slider = slider("float", "importance decay", decay, (0.5, 1.0, 0.05))
     seed_slider = slider("int", "seed", seed, (0, 20))
 
-    def render() -> tuple[bytes, str]:
-        r = train_superposition_model(
-            s_slider.value, kind.value, d_slider.value, seed_slider.value, restarts
+    def preview(progress: Progress) -> tuple[bytes, str]:
+        best = int(progress.recent_loss.argmin())
+        params = progress.params()
+        title = f"{kind.value} output, S = {s_slider.value:g} (training)"
+        fig = superposition_figure(params["W"][best][None], params["b"][best][None], [title])
+        status = (
+            f"<i>training… step {progress.done:,} of {progress.total:,}; preview: the restart "
+            "with the lowest training loss so far</i>"
         )
+        return figure_png(fig, dpi=100), status
+
+    def render() -> tuple[bytes, str]:
+        with training_previews(preview):
+            r = train_superposition_model(
+                s_slider.value, kind.value, d_slider.value, seed_slider.value, restarts
+            )
         fig = superposition_figure(
             r.W[None], r.b[None], [f"{kind.value} output, S = {s_slider.value:g}"]
         )

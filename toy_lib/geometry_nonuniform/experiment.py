@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -46,6 +46,7 @@ __all__ = [
     "orthogonal_set",
     "perturbation_sweep",
     "rank_one_fraction",
+    "retrain_point",
     "set_cosines",
     "set_geometry",
     "train_correlation_model",
@@ -134,6 +135,9 @@ class PerturbationSweep:
         chosen: ``(points,)`` index of the lowest-loss restart.
         feature: the varied feature.
         b: ``(points, restarts, features)`` every restart's bias (``None`` if not kept).
+        base_density: the other features' density (``None`` if not recorded), and
+        train_kwargs: what went to :func:`toy_lib.train`: how to train a point again
+            (:func:`retrain_point`).
     """
 
     relative: torch.Tensor
@@ -142,6 +146,8 @@ class PerturbationSweep:
     chosen: torch.Tensor
     feature: int
     b: torch.Tensor | None = None
+    base_density: float | None = None
+    train_kwargs: dict = field(default_factory=dict)
 
     @property
     def best_b(self) -> torch.Tensor:
@@ -198,8 +204,38 @@ def perturbation_sweep(
     W = best.all_restarts.W.detach().cpu().reshape(len(rel), k, 2, n_features).clone()
     b = best.all_restarts.b.detach().cpu().reshape(len(rel), k, n_features).clone()
     return PerturbationSweep(
-        relative=rel, W=W, losses=best.losses, chosen=best.chosen, feature=feature, b=b
-    )
+        relative=rel, W=W, losses=best.losses, chosen=best.chosen, feature=feature, b=b,
+        base_density=base_density, train_kwargs=dict(train_kwargs),
+    )  # fmt: skip
+
+
+def retrain_point(sweep: PerturbationSweep, index: int, seed: int) -> PerturbationSweep:
+    """A copy of ``sweep`` whose point ``index`` has all its restarts trained again from ``seed``,
+    as :func:`perturbation_sweep` trained them (that point alone); the other points are unchanged."""
+    if sweep.base_density is None:
+        raise ValueError(
+            "this sweep did not record its base_density: build it with perturbation_sweep"
+        )
+    if not 0 <= index < len(sweep.relative):
+        raise ValueError(
+            f"index={index!r} is not allowed: it must be in [0, {len(sweep.relative)})"
+        )
+    k, _, n = sweep.W.shape[1:]
+    cfg = vary_one_density(
+        sweep.relative[index : index + 1], base_density=sweep.base_density, n_features=n,
+        feature=sweep.feature,
+    )  # fmt: skip
+    best = train_best_of(cfg, k=k, seed=seed, **sweep.train_kwargs)
+    W, losses = sweep.W.clone(), sweep.losses.clone()
+    W[index] = best.all_restarts.W.detach().cpu().reshape(k, 2, n)
+    losses[index] = best.losses[0]
+    chosen = sweep.chosen.clone()
+    chosen[index] = best.chosen[0]
+    b = None
+    if sweep.b is not None:
+        b = sweep.b.clone()
+        b[index] = best.all_restarts.b.detach().cpu().reshape(k, n)
+    return replace(sweep, W=W, losses=losses, chosen=chosen, b=b)
 
 
 def norm_from_bias(b: torch.Tensor) -> dict[str, torch.Tensor]:

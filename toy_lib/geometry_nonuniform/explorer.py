@@ -7,12 +7,13 @@ import math
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
-from ..explorer import live_explorer, slider
+from ..explorer import live_explorer, slider, toggle
 from ..figures import figure_png, plot_gram
 from .experiment import (
     CORRELATION_STRUCTURES,
     DENSITY_CHOICES,
     PerturbationSweep,
+    retrain_point,
     set_geometry,
     train_correlation_model,
 )
@@ -25,7 +26,9 @@ def perturbation_explorer(sweep: PerturbationSweep, *, relative: float = 1.0) ->
     """Pick a point of a trained one-feature density sweep (:func:`nonuniform.perturbation_sweep`)
     and one of its restarts by loss rank; redraws that solution's arrows and where its loss sits.
 
-    Nothing is retrained: the slider picks from the sweep, so it responds at once.
+    Browsing retrains nothing, so it responds at once. With ``restarts`` set to ``retrain``, the
+    chosen point's restarts are trained again from the chosen seed (:func:`retrain_point`, about
+    half a second) and shown among the sweep's other points.
     """
     if not relative > 0:
         raise ValueError(f"relative={relative!r} is not allowed: it must be a density ratio > 0")
@@ -36,18 +39,23 @@ def perturbation_explorer(sweep: PerturbationSweep, *, relative: float = 1.0) ->
     point = slider("select", "relative density", start, options, **wide)
     k = sweep.W.shape[1]
     rank = slider("int", "restart (by loss)", 1, (1, k), **wide)
+    source = toggle("restarts", ["sweep", "retrain"], "sweep", label_width="130px")
+    seed = slider("int", "retrain seed", 1, (1, 20), **wide)
 
     def render() -> tuple[bytes, str]:
         i = point.value
-        j = int(sweep.losses[i].argsort()[rank.value - 1])
+        shown = sweep if source.value == "sweep" else retrain_point(sweep, i, seed.value)
+        j = int(shown.losses[i].argsort()[rank.value - 1])
+        where = "" if source.value == "sweep" else f" (retrained, seed {seed.value})"
         status = (
-            f"feature {sweep.feature} {rel[i]:.3g}× as dense as the others: restart "
-            f"{rank.value} of {k} by loss is {sweep.labels[i, j]} (loss {float(sweep.losses[i, j]):.5f}); "
-            f"the lowest-loss one is {sweep.best_labels[i]}"
+            f"feature {shown.feature} {rel[i]:.3g}× as dense as the others{where}: restart "
+            f"{rank.value} of {k} by loss is {shown.labels[i, j]} (loss {float(shown.losses[i, j]):.5f}); "
+            f"the lowest-loss one is {shown.best_labels[i]}"
         )
-        return figure_png(sweep_point_figure(sweep, i, rank.value)), status
+        return figure_png(sweep_point_figure(shown, i, rank.value)), status
 
-    return live_explorer(widgets.VBox([point, rank]), (point, rank), render, "300px")
+    controls = widgets.VBox([point, rank, source, seed])
+    return live_explorer(controls, (point, rank, source, seed), render, "300px")
 
 
 def correlation_explorer(

@@ -6,8 +6,9 @@ import time
 
 import ipywidgets as widgets
 
-from ..explorer import live_explorer, slider, toggle
+from ..explorer import live_explorer, slider, toggle, training_previews
 from ..figures import figure_png
+from ..progress import Progress
 from .experiment import PRIVILEGED_DENSITIES, count_neurons, train_privileged
 from .figures import privileged_snapshot
 
@@ -26,7 +27,8 @@ def privileged_explorer(
     """Pick a density (one of :data:`PRIVILEGED_DENSITIES`), the importance decay, the hidden
     activation (ReLU: a privileged basis; linear: none) and a seed; each change retrains the §8
     model (10 features, 5 neurons, best of ``restarts`` by loss, ``steps`` steps) and redraws each
-    neuron's stacked input weights beside its monosemanticity.
+    neuron's stacked input weights beside its monosemanticity. While it trains, previews show the
+    restart with the lowest recent training loss.
     """
     if density not in PRIVILEGED_DENSITIES:
         raise ValueError(
@@ -37,17 +39,27 @@ def privileged_explorer(
     hidden = toggle("hidden layer", ["relu", "linear"], hidden_activation)
     seed_slider = slider("int", "seed", seed, (0, 20))
 
+    def preview(progress: Progress) -> tuple[bytes, str]:
+        W = progress.params()["W"][int(progress.recent_loss.argmin())]
+        title = f"{hidden.value} hidden layer, density {d_slider.value:g} (training)"
+        status = (
+            f"<i>training… step {progress.done:,} of {progress.total:,}; preview: the restart "
+            "with the lowest training loss so far</i>"
+        )
+        return figure_png(privileged_snapshot(W, title=title), dpi=90), status
+
     def render() -> tuple[bytes, str]:
         start = time.perf_counter()
-        r = train_privileged(
-            [d_slider.value],
-            restarts=restarts,
-            hidden_activation=hidden.value,
-            seed=seed_slider.value,
-            decay=decay_slider.value,
-            steps=steps,
-            progress=False,
-        )
+        with training_previews(preview):
+            r = train_privileged(
+                [d_slider.value],
+                restarts=restarts,
+                hidden_activation=hidden.value,
+                seed=seed_slider.value,
+                decay=decay_slider.value,
+                steps=steps,
+                progress=False,
+            )
         W = r.model.W.detach()
         c = count_neurons(W)
         title = f"{hidden.value} hidden layer, density {d_slider.value:g}"
