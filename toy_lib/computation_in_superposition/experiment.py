@@ -106,7 +106,7 @@ def train_abs(
     restarts: int = 1,
     seed: int = 0,
     init_scale: float = 1.0,
-    eval_samples: int = 100_000,
+    eval_samples: int = 1_000_000,
     **train_kwargs: object,
 ) -> BestOf:
     """Train an :class:`~toy_lib.AbsModel` per density, best of ``restarts`` by the loss on

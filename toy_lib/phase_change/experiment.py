@@ -206,9 +206,9 @@ def train_best_of_exact(
     """Train ``k`` restarts of every instance of a ReLU-output model and keep, per instance, the one
     with the lowest exact :func:`expected_loss`.
 
-    As :func:`~toy_lib.train_best_of`, which compares restarts on a 100,000-sample estimate of the
-    loss: at density 0.01 two given features are active together in about 10 of those samples, too
-    few to resolve the small loss differences between candidate solutions. ``train_kwargs`` go to
+    As :func:`~toy_lib.train_best_of`, which compares restarts on a 1,000,000-sample estimate of
+    the loss: at density 0.01 two given features are active together in about 100 of those samples,
+    too few to resolve the small loss differences between candidate solutions. ``train_kwargs`` go to
     :func:`~toy_lib.train`; the result's ``losses (instances, k)`` are exact.
     """
     return train_best_of(
