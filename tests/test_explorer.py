@@ -173,8 +173,10 @@ def test_training_previews_draw_the_model_while_it_trains():
 
     box = live_explorer(s, (s,), render, "100px")
     assert drawn == [], "no previews in the first, synchronous render"
+    seen = _shown(box)
     s.value = 1
     assert box.wait(30)
     assert [d for d, _ in drawn] == list(range(20, 1000, 20)), "every chunk but the last"
+    assert "<i>training… step 40 of 1,000</i><br>preview at step 20" in seen, "the note stays"
     assert all(shape == (1, 2, 5) for _, shape in drawn)
     assert box.children[1].value == "done"

@@ -1,8 +1,8 @@
 """Live explorers: sliders that retrain toy models and redraw their geometry.
 
-Works with ipywidgets 7.7 (Colab) and 8. The figure lives in an ``Output`` that is cleared and
-redrawn on every retrain (``clear_output(wait=True)``), so figures replace each other instead of
-piling up, and sliders that retrain use ``continuous_update=False``. The explorer also carries a PNG
+Works with ipywidgets 7.7 (Colab) and 8. The figure lives in an ``Output`` whose single output is
+replaced on every redraw, so figures replace each other instead of piling up, and sliders that
+retrain use ``continuous_update=False``. The explorer also carries a PNG
 of its current figure in its display data, so a saved notebook shows the figure where widgets do
 not render (GitHub, nbviewer).
 
@@ -126,7 +126,8 @@ _PREVIEW: ContextVar[Callable[[bytes, str], None] | None] = ContextVar(
 
 
 def show_preview(png: bytes, message: str) -> None:
-    """From inside a render: show ``png`` with ``message`` now, before the render returns.
+    """From inside a render: show ``png`` with ``message`` now, before the render returns; the
+    message stays under the step count until the next preview or the result.
 
     Does nothing outside an explorer's retrain (e.g. in the first, synchronous render)."""
     sink = _PREVIEW.get()
@@ -177,7 +178,7 @@ class _LatestWins:
         render: Callable[[], tuple[bytes, str]],
         show: Callable[[bytes, str], None],
         fail: Callable[[Exception], None],
-        progress_text: Callable[[Progress], None],
+        progress_text: Callable[[Progress, str], None],
     ) -> None:
         self.render, self.show, self.fail, self.progress_text = render, show, fail, progress_text
         self.lock = threading.Lock()
@@ -213,12 +214,15 @@ class _LatestWins:
                 action()
 
     def _render_once(self, generation: int) -> None:
+        note = [""]  # the last preview's message, kept under the step count
+
         def on_progress(progress: Progress) -> None:
             if self.wanted != generation:
                 raise Superseded
-            self._show_if_current(generation, lambda: self.progress_text(progress))
+            self._show_if_current(generation, lambda: self.progress_text(progress, note[0]))
 
         def preview(png: bytes, message: str) -> None:
+            note[0] = message
             self._show_if_current(generation, lambda: self.show(png, message))
 
         token = _PREVIEW.set(preview)
@@ -270,8 +274,9 @@ def live_explorer(
     def fail(exc: Exception) -> None:
         status.value = f"<b style='color:#b00'>error: {type(exc).__name__}: {exc}</b>"
 
-    def progress_text(progress: Progress) -> None:
-        status.value = f"<i>training… step {progress.done:,} of {progress.total:,}</i>"
+    def progress_text(progress: Progress, note: str) -> None:
+        steps = f"<i>training… step {progress.done:,} of {progress.total:,}</i>"
+        status.value = f"{steps}<br>{note}" if note else steps
 
     runner = _LatestWins(render, show, fail, progress_text)
     box._runner = runner

@@ -52,10 +52,7 @@ def computation_explorer(
         best = slice(k, k + 1)
         title = f"density {d_slider.value:g}: {n_features} features, {m_slider.value} neurons (training)"
         fig = weights_figure(params["W1"][best], params["W2"][best], title)
-        status = (
-            f"<i>training… step {progress.done:,} of {progress.total:,}; preview: the restart "
-            "with the lowest training loss so far</i>"
-        )
+        status = f"preview at step {progress.done:,}: the restart with the lowest training loss"
         return figure_png(fig), status
 
     def render() -> tuple[bytes, str]:

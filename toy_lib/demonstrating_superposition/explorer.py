@@ -39,10 +39,7 @@ def superposition_explorer(
         params = progress.params()
         title = f"{kind.value} output, S = {s_slider.value:g} (training)"
         fig = superposition_figure(params["W"][best][None], params["b"][best][None], [title])
-        status = (
-            f"<i>training… step {progress.done:,} of {progress.total:,}; preview: the restart "
-            "with the lowest training loss so far</i>"
-        )
+        status = f"preview at step {progress.done:,}: the restart with the lowest training loss"
         return figure_png(fig, dpi=100), status
 
     def render() -> tuple[bytes, str]:

@@ -66,7 +66,7 @@ def geometry_explorer(
     def preview(progress: Progress) -> tuple[bytes, str]:
         Wk = progress.params()["W"][0]
         png, _ = snapshot(Wk, f"1/(1−S) = {1 / float(p[s_slider.value]):.2f}, training")
-        return png, f"<i>training… step {progress.done:,} of {progress.total:,} (preview)</i>"
+        return png, f"preview at step {progress.done:,}"
 
     def retrained(k: int) -> torch.Tensor:
         cfg = Config(W.shape[2], W.shape[1], feature_probability=float(p[k]), importance=importance)

@@ -42,10 +42,7 @@ def privileged_explorer(
     def preview(progress: Progress) -> tuple[bytes, str]:
         W = progress.params()["W"][int(progress.recent_loss.argmin())]
         title = f"{hidden.value} hidden layer, density {d_slider.value:g} (training)"
-        status = (
-            f"<i>training… step {progress.done:,} of {progress.total:,}; preview: the restart "
-            "with the lowest training loss so far</i>"
-        )
+        status = f"preview at step {progress.done:,}: the restart with the lowest training loss"
         return figure_png(privileged_snapshot(W, title=title), dpi=90), status
 
     def render() -> tuple[bytes, str]:
