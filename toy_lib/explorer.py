@@ -135,7 +135,7 @@ def show_preview(png: bytes, message: str) -> None:
         sink(png, message)
 
 
-def previews_wanted() -> bool:
+def _previews_wanted() -> bool:
     """Whether :func:`show_preview` would show anything here (skip drawing a preview if not)."""
     return _PREVIEW.get() is not None
 
@@ -148,7 +148,7 @@ def training_previews(
     ``first_s`` seconds have passed, then at most every ``every_s`` seconds, never for the last
     chunk (the render's final figure follows). Only in an explorer's retrain (:func:`show_preview`).
     """
-    if not previews_wanted():
+    if not _previews_wanted():
         yield
         return
     start = time.perf_counter()

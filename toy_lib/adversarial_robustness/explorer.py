@@ -13,7 +13,6 @@ from ..explorer import live_explorer, slider, toggle
 from ..figures import figure_png
 from ..metrics import dimensions_per_feature, represented
 from ..models import ToyModel
-from ..train import train, train_best_of
 from ..validate import check_int
 from .experiment import (
     ATTACKS,
@@ -23,6 +22,7 @@ from .experiment import (
     vulnerability,
 )
 from .figures import robustness_snapshot
+from .sweeps import train_restarts
 
 __all__ = ["robustness_explorer"]
 
@@ -44,10 +44,9 @@ def robustness_explorer(
     :data:`ATTACKS` on that model and redraws its ``WᵀW`` beside each attack's vulnerability.
 
     Browsing retrains nothing, so it responds in about a second. With ``model`` set to
-    ``retrain``, the chosen sparsity's model is trained again alone from the chosen seed
-    (:func:`toy_lib.train`'s defaults, the lowest loss of ``restarts`` restarts: as
-    :func:`train_family` trained the sweep) before it is attacked; the status line counts the
-    steps meanwhile. The sparsity slider has the CSS class ``toy-sparsity``.
+    ``retrain``, the chosen sparsity's model is trained again alone from the chosen seed, as
+    :func:`train_family` trained the sweep (:func:`train_restarts`: the lowest loss of ``restarts``
+    restarts) before it is attacked; the status line counts the steps meanwhile. The sparsity slider has the CSS class ``toy-sparsity``.
     """
     check_int("restarts", restarts)
     s = [float(v) for v in sparsity]
@@ -68,22 +67,13 @@ def robustness_explorer(
     source = toggle("model", ["sweep", "retrain"], "sweep", label_width="150px")
     seed_slider = slider("int", "retrain seed", 1, (1, 20), **wide)
 
-    def retrained(one: ToyModel) -> ToyModel:
-        if restarts == 1:
-            fresh = ToyModel(one.cfg, output=one.output, seed=seed_slider.value)
-            train(fresh, seed=seed_slider.value, progress=False)
-            return fresh
-        return train_best_of(
-            one.cfg, k=restarts, output=one.output, seed=seed_slider.value, progress=False
-        ).model
-
     def render() -> tuple[bytes, str]:
         start = time.perf_counter()
         k = s_slider.value
         one = one_instance(model, k)
         where = "the sweep's model"
         if source.value == "retrain":
-            one = retrained(one)
+            one = train_restarts(one.cfg, restarts, seed_slider.value, one.output)
             where = f"retrained alone, seed {seed_slider.value}"
         Wk = one.W.detach()[0]
         generator = torch.Generator().manual_seed(seed)

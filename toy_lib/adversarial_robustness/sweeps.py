@@ -42,6 +42,7 @@ __all__ = [
     "sweep_claims",
     "train_adversarial",
     "train_family",
+    "train_restarts",
 ]
 
 # The two sweeps: the §5 setup (uniform importance) and the §3 one (importance 0.7^i).
@@ -86,12 +87,18 @@ def train_family(family: str, seed: int = 0) -> ToyModel:
     """The sweep trained with :func:`toy_lib.train`'s defaults from the models' default start
     (``seed`` for both); the decaying family keeps the lowest-loss of 6 restarts per density
     (:func:`toy_lib.train_best_of`), the uniform family trains once."""
-    cfg = family_config(family)
-    if _RESTARTS[family] == 1:
-        model = ToyModel(cfg, seed=seed)
+    return train_restarts(family_config(family), _RESTARTS[family], seed)
+
+
+def train_restarts(cfg: Config, restarts: int, seed: int = 0, output: str = "relu") -> ToyModel:
+    """One model per instance of ``cfg``, trained with :func:`toy_lib.train`'s defaults from the
+    models' default start (``seed`` for both): once if ``restarts`` is 1, else the lowest-loss of
+    ``restarts`` restarts (:func:`toy_lib.train_best_of`)."""
+    if restarts == 1:
+        model = ToyModel(cfg, output=output, seed=seed)
         train(model, seed=seed, progress=False)
         return model
-    return train_best_of(cfg, k=_RESTARTS[family], seed=seed, progress=False).model
+    return train_best_of(cfg, k=restarts, output=output, seed=seed, progress=False).model
 
 
 def adversarial_config() -> Config:
