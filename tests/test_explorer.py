@@ -6,6 +6,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+import torch
 
 import toy_lib as tl
 from toy_lib.explorer import (
@@ -17,7 +18,7 @@ from toy_lib.explorer import (
     training_previews,
 )
 from toy_lib.figures import figure_png
-from toy_lib.progress import Progress, report
+from toy_lib.progress import Progress, listening, report
 
 
 @pytest.mark.parametrize(
@@ -157,17 +158,22 @@ def test_a_retrain_shows_previews_then_its_result():
     assert seen.index("preview 2") < seen.index("seed 2") == len(seen) - 1
 
 
-def test_training_previews_draw_the_model_while_it_trains():
-    cfg = tl.Config(5, 2, feature_probability=0.1)
+def test_training_previews_draw_the_lowest_loss_restart_while_it_trains():
+    cfg = tl.Config(5, 2, 3, feature_probability=0.1)
     s = slider("int", "seed", 0, (0, 5))
-    drawn = []
+    drawn, expected = [], []
 
-    def draw(progress):
-        drawn.append((progress.done, progress.params()["W"].shape))
-        return _figure(), f"preview at step {progress.done}"
+    def draw(params):
+        drawn.append({name: p.shape for name, p in params.items()})
+        assert torch.equal(params["W"], expected[-1]), "the preview shows the lowest-loss restart"
+        return _figure()
+
+    def best_so_far(progress):  # outer listener: runs before the previews' one
+        k = int(progress.recent_loss.argmin())
+        expected.append(progress.params()["W"][k : k + 1])
 
     def render():
-        with training_previews(draw, first_s=0.0, every_s=0.0):
+        with listening(best_so_far), training_previews(draw, first_s=0.0, every_s=0.0):
             tl.train(tl.ToyModel(cfg, seed=s.value), steps=1000, progress=False)
         return _figure(), "done"
 
@@ -176,7 +182,13 @@ def test_training_previews_draw_the_model_while_it_trains():
     seen = _shown(box)
     s.value = 1
     assert box.wait(30)
-    assert [d for d, _ in drawn] == list(range(20, 1000, 20)), "every chunk but the last"
-    assert "<i>training… step 40 of 1,000</i><br>preview at step 20" in seen, "the note stays"
-    assert all(shape == (1, 2, 5) for _, shape in drawn)
+    assert len(drawn) == 49, "every chunk but the last"
+    assert all(d == {"W": (1, 2, 5), "b": (1, 5)} for d in drawn), "one instance: the best restart"
+    previews = [t for t in seen if t.startswith("preview at step")]
+    assert previews[0] == "preview at step 20: the restart with the lowest training loss"
+    assert previews[-1] == "preview at step 980: the restart with the lowest training loss"
+    assert (
+        "<i>training… step 40 of 1,000</i><br>preview at step 20: the restart with the lowest training loss"
+        in seen
+    )
     assert box.children[1].value == "done"

@@ -25,6 +25,7 @@ from functools import partial
 from typing import Any
 
 import ipywidgets as widgets
+import torch
 
 from .progress import Progress, listening
 
@@ -142,22 +143,30 @@ def _previews_wanted() -> bool:
 
 @contextmanager
 def training_previews(
-    draw: Callable[[Progress], tuple[bytes, str]], *, first_s: float = 0.3, every_s: float = 1.5
+    draw: Callable[[dict[str, torch.Tensor]], bytes], *, first_s: float = 0.3, every_s: float = 1.5
 ) -> Iterator[None]:
-    """While training inside the block, show ``draw(progress)`` as a preview: first once
+    """While training inside the block, show a preview of the model still training: first once
     ``first_s`` seconds have passed, then at most every ``every_s`` seconds, never for the last
-    chunk (the render's final figure follows). Only in an explorer's retrain (:func:`show_preview`).
+    chunk (the render's final figure follows). ``draw(params)`` gets the parameters of the instance
+    with the lowest recent training loss (the best restart so far), each with an instance
+    dimension of 1 (e.g. ``W: (1, hidden, features)``), and returns the PNG. Only in an explorer's
+    retrain (:func:`show_preview`).
     """
     if not _previews_wanted():
         yield
         return
-    start = time.perf_counter()
-    due = [start + first_s]
+    due = [time.perf_counter() + first_s]
 
     def on_progress(progress: Progress) -> None:
-        now = time.perf_counter()
-        if progress.done < progress.total and now >= due[0]:
-            show_preview(*draw(progress))
+        if progress.done < progress.total and time.perf_counter() >= due[0]:
+            k = int(progress.recent_loss.argmin())
+            best = {name: p[k : k + 1] for name, p in progress.params().items()}
+            which = (
+                ": the restart with the lowest training loss"
+                if len(progress.recent_loss) > 1
+                else ""
+            )
+            show_preview(draw(best), f"preview at step {progress.done:,}{which}")
             due[0] = time.perf_counter() + every_s
 
     with listening(on_progress):

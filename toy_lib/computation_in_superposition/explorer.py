@@ -6,10 +6,10 @@ import time
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import torch
 
 from ..explorer import live_explorer, slider, training_previews
 from ..figures import figure_png
-from ..progress import Progress
 from .experiment import COMPUTATION_DENSITIES, gain_order, train_abs, two_neuron_features
 from .figures import plot_abs_weights
 from .motifs import find_motifs
@@ -46,14 +46,9 @@ def computation_explorer(
         plot_abs_weights(W1[0], W2[0], axes=axes, order=order, title=title, mark=mark)
         return fig
 
-    def preview(progress: Progress) -> tuple[bytes, str]:
-        params = progress.params()
-        k = int(progress.recent_loss.argmin())
-        best = slice(k, k + 1)
+    def preview(params: dict[str, torch.Tensor]) -> bytes:
         title = f"density {d_slider.value:g}: {n_features} features, {m_slider.value} neurons (training)"
-        fig = weights_figure(params["W1"][best], params["W2"][best], title)
-        status = f"preview at step {progress.done:,}: the restart with the lowest training loss"
-        return figure_png(fig), status
+        return figure_png(weights_figure(params["W1"], params["W2"], title))
 
     def render() -> tuple[bytes, str]:
         start = time.perf_counter()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import ipywidgets as widgets
+import torch
 
 from ..explorer import live_explorer, slider, toggle, training_previews
 from ..figures import figure_png
 from ..metrics import represented
-from ..progress import Progress
 from .experiment import SPARSITY_CHOICES, train_superposition_model
 from .figures import superposition_figure
 
@@ -34,13 +34,9 @@ def superposition_explorer(
     d_slider = slider("float", "importance decay", decay, (0.5, 1.0, 0.05))
     seed_slider = slider("int", "seed", seed, (0, 20))
 
-    def preview(progress: Progress) -> tuple[bytes, str]:
-        best = int(progress.recent_loss.argmin())
-        params = progress.params()
+    def preview(params: dict[str, torch.Tensor]) -> bytes:
         title = f"{kind.value} output, S = {s_slider.value:g} (training)"
-        fig = superposition_figure(params["W"][best][None], params["b"][best][None], [title])
-        status = f"preview at step {progress.done:,}: the restart with the lowest training loss"
-        return figure_png(fig, dpi=100), status
+        return figure_png(superposition_figure(params["W"], params["b"], [title]), dpi=100)
 
     def render() -> tuple[bytes, str]:
         with training_previews(preview):

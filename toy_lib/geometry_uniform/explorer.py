@@ -11,7 +11,6 @@ from ..explorer import live_explorer, slider, toggle, training_previews
 from ..figures import figure_png
 from ..metrics import dimensions_per_feature, represented
 from ..models import ToyModel
-from ..progress import Progress
 from ..train import train
 from .experiment import summarize_factors, tegum_factors
 from .figures import geometry_snapshot
@@ -63,10 +62,10 @@ def geometry_explorer(
             f"{summarize_factors(factors)}"
         )
 
-    def preview(progress: Progress) -> tuple[bytes, str]:
-        Wk = progress.params()["W"][0]
-        png, _ = snapshot(Wk, f"1/(1−S) = {1 / float(p[s_slider.value]):.2f}, training")
-        return png, f"preview at step {progress.done:,}"
+    def preview(params: dict[str, torch.Tensor]) -> bytes:
+        return snapshot(params["W"][0], f"1/(1−S) = {1 / float(p[s_slider.value]):.2f}, training")[
+            0
+        ]
 
     def retrained(k: int) -> torch.Tensor:
         cfg = Config(W.shape[2], W.shape[1], feature_probability=float(p[k]), importance=importance)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 import ipywidgets as widgets
+import torch
 
 from ..explorer import live_explorer, slider, toggle, training_previews
 from ..figures import figure_png
-from ..progress import Progress
 from .experiment import PRIVILEGED_DENSITIES, count_neurons, train_privileged
 from .figures import privileged_snapshot
 
@@ -39,11 +39,9 @@ def privileged_explorer(
     hidden = toggle("hidden layer", ["relu", "linear"], hidden_activation)
     seed_slider = slider("int", "seed", seed, (0, 20))
 
-    def preview(progress: Progress) -> tuple[bytes, str]:
-        W = progress.params()["W"][int(progress.recent_loss.argmin())]
+    def preview(params: dict[str, torch.Tensor]) -> bytes:
         title = f"{hidden.value} hidden layer, density {d_slider.value:g} (training)"
-        status = f"preview at step {progress.done:,}: the restart with the lowest training loss"
-        return figure_png(privileged_snapshot(W, title=title), dpi=90), status
+        return figure_png(privileged_snapshot(params["W"][0], title=title), dpi=90)
 
     def render() -> tuple[bytes, str]:
         start = time.perf_counter()
