@@ -121,7 +121,9 @@ def run(quick: bool) -> None:
     times = []
     for seed in range(5):
         start = time.perf_counter()
-        tl.superposition_at_a_glance.train_intro_model(sparsity=0.9, decay=0.9, n_features=5, seed=seed, restarts=8)
+        tl.superposition_at_a_glance.train_intro_model(
+            sparsity=0.9, decay=0.9, n_features=5, seed=seed, restarts=8
+        )
         times.append(time.perf_counter() - start)
     start = time.perf_counter()
     tl.train(tl.ToyModel(make_cfg(5, 2, 1, 0.1)), progress=False)

@@ -12,6 +12,7 @@ Typical use::
 
 from . import (
     adversarial_robustness,
+    checks,
     computation_in_superposition,
     demonstrating_superposition,
     explorer,
@@ -58,6 +59,7 @@ __all__ = [
     "ToyModel",
     "TrainingDiverged",
     "adversarial_robustness",
+    "checks",
     "angular_gaps",
     "computation_in_superposition",
     "cosine_similarity",

@@ -31,12 +31,54 @@ from torch import nn
 from .config import Config
 from .validate import check_int, check_number
 
-__all__ = ["AbsModel", "HIDDEN_ACTIVATIONS", "OUTPUTS", "ToyModel"]
+__all__ = [
+    "AbsModel",
+    "HIDDEN_ACTIVATIONS",
+    "OUTPUTS",
+    "ToyModel",
+    "tied_forward",
+    "weighted_loss",
+]
 
 OUTPUTS = ("relu", "linear")
 Output = Literal["relu", "linear"]
 HIDDEN_ACTIVATIONS = ("linear", "relu")
 HiddenActivation = Literal["linear", "relu"]
+
+
+def tied_forward(
+    W: torch.Tensor,
+    b: torch.Tensor,
+    x: torch.Tensor,
+    *,
+    output: Output = "relu",
+    hidden_activation: HiddenActivation = "linear",
+) -> torch.Tensor:
+    """The tied toy model as a pure function: ``h = W x`` (``ReLU(W x)`` for
+    ``hidden_activation="relu"``), ``x' = ReLU(Wᵀ h + b)`` (no ReLU for ``output="linear"``).
+
+    Shapes: ``W (instances, hidden, features)``, ``b (instances, features)``,
+    ``x (instances, batch, features)`` → ``x' (instances, batch, features)``.
+    """
+    z = torch.bmm(_tied_hidden(W, x, hidden_activation), W) + b.unsqueeze(1)
+    return torch.relu(z) if output == "relu" else z
+
+
+def _tied_hidden(W: torch.Tensor, x: torch.Tensor, activation: HiddenActivation) -> torch.Tensor:
+    """``h = W x`` (``ReLU(W x)`` for ``"relu"``): ``(instances, batch, hidden)``."""
+    h = torch.bmm(x, W.transpose(1, 2))
+    return torch.relu(h) if activation == "relu" else h
+
+
+def weighted_loss(
+    target: torch.Tensor, output: torch.Tensor, importance: torch.Tensor
+) -> torch.Tensor:
+    """The paper's loss ``E_x Σ_i I_i (target_i - output_i)²``, one value per instance.
+
+    Shapes: ``target``, ``output`` ``(instances, batch, features)``, ``importance (instances,
+    features)`` → ``(instances,)``: summed over features, averaged over the batch.
+    """
+    return (importance.unsqueeze(1) * (target - output) ** 2).sum(-1).mean(-1)
 
 
 def _initial_std(cfg: Config, seed: object, init_scale: object) -> float:
@@ -92,8 +134,7 @@ class _BatchedModel(nn.Module):
         (The Colab also averages over features, which divides by ``n``; with Adam that only rescales
         the epsilon, so results are the same.)
         """
-        err = self.importance.unsqueeze(1) * (self.target(x) - self(x)) ** 2
-        return err.sum(-1).mean(-1)
+        return weighted_loss(self.target(x), self(x), self.importance)
 
 
 class ToyModel(_BatchedModel):
@@ -141,13 +182,13 @@ class ToyModel(_BatchedModel):
     def hidden(self, x: torch.Tensor) -> torch.Tensor:
         """``h = W x`` (or ``ReLU(W x)``). ``x``: ``(instances, batch, features)`` →
         ``(instances, batch, hidden)``."""
-        h = torch.bmm(x, self.W.transpose(1, 2))
-        return torch.relu(h) if self.hidden_activation == "relu" else h
+        return _tied_hidden(self.W, x, self.hidden_activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``x``: ``(instances, batch, features)`` → ``x'``: ``(instances, batch, features)``."""
-        z = torch.bmm(self.hidden(x), self.W) + self.b.unsqueeze(1)
-        return torch.relu(z) if self.output == "relu" else z
+        return tied_forward(
+            self.W, self.b, x, output=self.output, hidden_activation=self.hidden_activation
+        )
 
     def extra_repr(self) -> str:
         c = self.cfg

@@ -1,0 +1,210 @@
+"""Every exercise check passes the library's implementation, fails plausible wrong ones with a
+message that names the mistake, reports an untouched stub as not implemented, and answers fast."""
+
+import time
+
+import pytest
+import torch
+
+import toy_lib as tl
+from toy_lib import checks
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError
+
+
+def sparse_where(active_if, value):
+    """A sparse_batch built from one uniform draw per entry."""
+
+    def fn(probability, batch_size, *, generator):
+        n_instances, n_features = probability.shape
+        u = torch.rand(n_instances, batch_size, n_features, generator=generator)
+        p = probability.unsqueeze(1)
+        return torch.where(active_if(u, p), value(u, p), torch.zeros(()))
+
+    return fn
+
+
+def sparse_without_generator(probability, batch_size, *, generator):
+    u = torch.rand(probability.shape[0], batch_size, probability.shape[1])
+    p = probability.unsqueeze(1)
+    return torch.where(u < p, u / p, torch.zeros(()))
+
+
+def sparse_shared_draw(probability, batch_size, *, generator):
+    u = torch.rand(probability.shape[0], batch_size, 1, generator=generator)
+    p = probability.unsqueeze(1)
+    return torch.where(u < p, u / p, torch.zeros(()))
+
+
+def sparse_first_instance_only(probability, batch_size, *, generator):
+    return tl.generate_batch(
+        probability[:1].expand_as(probability), batch_size, generator=generator
+    )
+
+
+def sparse_no_instances(probability, batch_size, *, generator):
+    return tl.generate_batch(probability, batch_size, generator=generator)[0]
+
+
+def forward_hidden_wrong_way(W, b, x):
+    return torch.relu(x @ W.transpose(1, 2) @ W.transpose(1, 2) + b.unsqueeze(1))
+
+
+def forward_in_place(W, b, x):
+    x += 0
+    x.mul_(1.0)
+    x[..., 0] = 0.0
+    return tl.models.tied_forward(W, b, x)
+
+
+def loss_mean_over_instances(x, x_hat, importance):
+    return tl.models.weighted_loss(x, x_hat, importance).mean()
+
+
+def dimensionality_nan_for_dropped(W):
+    norms = W.norm(dim=-2)
+    M = (W / norms.unsqueeze(-2)).transpose(-1, -2) @ W
+    return norms**2 / (M**2).sum(-1)
+
+
+def dimensionality_norm_not_squared(W):
+    norms = W.norm(dim=-2)
+    D = tl.feature_dimensionality(W)
+    return torch.where(norms > 0, D / norms.clamp_min(1e-12), D)
+
+
+def dimensionality_wrong_axis(W):
+    return W.norm(dim=-1) ** 2
+
+
+def dimensionality_off_by_two(W):
+    return 2 * tl.feature_dimensionality(W)
+
+
+CASES = {
+    "sparse_batch": (
+        checks.check_sparse_batch,
+        tl.generate_batch,
+        [
+            (sparse_where(lambda u, p: u < 1 - p, lambda u, p: u / (1 - p)), "probability 1 − p"),
+            (
+                sparse_where(lambda u, p: u >= p, lambda u, p: (u - p) / (1 - p)),
+                "probability 1 − p",
+            ),
+            (sparse_where(lambda u, p: u < p, lambda u, p: u), "lie below p"),
+            (
+                sparse_where(lambda u, p: u < p, lambda u, p: torch.ones_like(u)),
+                "every active value is 1",
+            ),
+            (sparse_without_generator, "seeded alike gave different batches"),
+            (sparse_shared_draw, "active together"),
+            (sparse_first_instance_only, "each instance has its own densities"),
+            (sparse_no_instances, "expected (3, 40000, 4)"),
+        ],
+    ),
+    "forward": (
+        checks.check_forward,
+        tl.models.tied_forward,
+        [
+            (lambda W, b, x: x @ W.transpose(1, 2) @ W + b.unsqueeze(1), "apply the ReLU"),
+            (lambda W, b, x: torch.relu(x @ W.transpose(1, 2) @ W), "bias b is missing"),
+            (
+                lambda W, b, x: torch.relu(x @ W.transpose(1, 2) @ W) + b.unsqueeze(1),
+                "after the ReLU",
+            ),
+            (
+                lambda W, b, x: torch.relu(torch.relu(x @ W.transpose(1, 2)) @ W + b.unsqueeze(1)),
+                "ReLU on the hidden layer",
+            ),
+            (forward_hidden_wrong_way, "raised RuntimeError"),
+            (forward_in_place, "changed one of its inputs in place"),
+            (
+                lambda W, b, x: torch.relu(x @ W.transpose(1, 2) @ W + b.unsqueeze(1))[0],
+                "expected (1, 7, 5)",
+            ),
+        ],
+    ),
+    "weighted_loss": (
+        checks.check_weighted_loss,
+        tl.models.weighted_loss,
+        [
+            (lambda x, y, imp: ((x - y) ** 2).sum(-1).mean(-1), "importance weights are missing"),
+            (
+                lambda x, y, imp: (imp.unsqueeze(1) * (x - y) ** 2).mean(-1).mean(-1),
+                "averaged over features",
+            ),
+            (
+                lambda x, y, imp: (imp.unsqueeze(1) * (x - y) ** 2).sum(-1).sum(-1),
+                "summed over the batch",
+            ),
+            (lambda x, y, imp: (imp.unsqueeze(1) * (x - y).abs()).sum(-1).mean(-1), "not squared"),
+            (
+                lambda x, y, imp: ((imp.unsqueeze(1) * (x - y)) ** 2).sum(-1).mean(-1),
+                "importance is squared",
+            ),
+            (loss_mean_over_instances, "one loss per instance"),
+            (lambda x, y, imp: 0.5 * tl.models.weighted_loss(x, y, imp), "0.5 times the expected"),
+        ],
+    ),
+    "feature_dimensionality": (
+        checks.check_feature_dimensionality,
+        tl.feature_dimensionality,
+        [
+            (dimensionality_nan_for_dropped, "instead of 0"),
+            (
+                lambda W: (
+                    W.norm(dim=-2) ** 2
+                    / ((checks._unit(W).transpose(-1, -2) @ checks._unit(W)) ** 2)
+                    .sum(-1)
+                    .clamp_min(1e-12)
+                ),
+                "both vectors are normalised",
+            ),
+            (dimensionality_norm_not_squared, "numerator is ‖W_i‖"),
+            (dimensionality_wrong_axis, "expected (1, 5)"),
+            (dimensionality_off_by_two, "2 times the expected"),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_the_reference_passes_fast_and_is_kept(name, capsys):
+    check, reference, _ = CASES[name]
+    start = time.perf_counter()
+    result = check.run(reference)
+    assert time.perf_counter() - start < 1.0, "a learner waits for this"
+    assert result.passed and result.implemented, result.message
+    assert check(reference) is reference
+    assert "✔" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("name", "k"), [(name, k) for name, (_, _, wrong) in CASES.items() for k in range(len(wrong))]
+)
+def test_a_wrong_implementation_fails_with_its_message(name, k, capsys):
+    check, reference, wrong = CASES[name]
+    fn, expected = wrong[k]
+    result = check.run(fn)
+    assert not result.passed and result.implemented
+    assert expected in result.message, result.message
+    assert check(fn) is reference, "the cells below fall back to the library"
+    out = capsys.readouterr().out
+    assert "✘" in out and expected in out
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_an_untouched_stub_is_not_implemented_yet(name, capsys):
+    check, reference, _ = CASES[name]
+    result = check.run(stub)
+    assert not result.passed and not result.implemented
+    assert "not implemented yet" in result.message
+    assert check(stub) is reference
+    assert "not implemented yet" in capsys.readouterr().out
+
+
+def test_something_that_is_not_a_function_is_named():
+    result = checks.check_forward.run(3)
+    assert not result.passed and "int, not a function" in result.message

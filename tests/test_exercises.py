@@ -1,0 +1,87 @@
+"""The exercise notebooks: generated from the solution notebooks, fresh, and runnable with every
+stub untouched (each check then says "not implemented yet" and the notebook still finishes)."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+from nbclient import NotebookClient
+
+import toy_lib as tl
+from toy_lib import exercises
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+SOLUTIONS = [p for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) if exercises.has_exercises(
+    nbformat.read(p, as_version=4))]  # fmt: skip
+
+
+def test_a_solution_block_becomes_a_stub_at_its_indentation():
+    source = "def f(x):\n    '''doc'''\n    ### BEGIN SOLUTION\n    y = x + 1\n    return y\n    ### END SOLUTION\n\n\nf = check(f)"
+    assert exercises.strip_solutions(source) == (
+        f"def f(x):\n    '''doc'''\n    {exercises.STUB}\n\n\nf = check(f)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("### BEGIN SOLUTION\nx = 1", "never closed"),
+        ("x = 1\n### END SOLUTION", "without a"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "inside another"),
+    ],
+)
+def test_unbalanced_markers_are_refused(source, message):
+    with pytest.raises(ValueError, match=message):
+        exercises.strip_solutions(source)
+
+
+def test_there_are_exercises_and_every_exercise_notebook_is_freshly_generated(capsys):
+    assert SOLUTIONS, "no solution notebook has exercises"
+    assert exercises.main(["--notebooks", str(NOTEBOOKS), "--check"]) == 0, capsys.readouterr().err
+
+
+def test_the_generator_reports_a_stale_or_missing_exercise_notebook(tmp_path, capsys):
+    nb = nbformat.read(SOLUTIONS[0], as_version=4)
+    nbformat.write(nb, tmp_path / SOLUTIONS[0].name)
+    assert exercises.main(["--notebooks", str(tmp_path), "--check"]) == 1
+    assert "is not what" in capsys.readouterr().err
+    assert exercises.main(["--notebooks", str(tmp_path)]) == 0
+    assert exercises.main(["--notebooks", str(tmp_path), "--check"]) == 0
+    (tmp_path / "exercises" / "99_gone.ipynb").write_text("{}")
+    assert exercises.main(["--notebooks", str(tmp_path), "--check"]) == 1
+    assert "has no solution notebook" in capsys.readouterr().err
+
+
+def exercise_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and "tl.checks.check_" in c.source]
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
+def test_every_solution_passes_its_check(solution, capsys):
+    cells = exercise_cells(nbformat.read(solution, as_version=4))
+    assert cells and all(exercises.BEGIN in c.source for c in cells)
+    for cell in cells:
+        namespace = {"torch": torch, "tl": tl}
+        exec(cell.source, namespace)  # the solution notebook's own cell
+        assert "✔" in capsys.readouterr().out, cell.source
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
+def test_the_exercise_notebook_runs_with_its_stubs_untouched(solution):
+    path = NOTEBOOKS / exercises.FOLDER / solution.name
+    nb = nbformat.read(path, as_version=4)
+    assert (
+        "Colab" in nb.cells[0].source
+        and f"notebooks/exercises/{solution.name}" in nb.cells[0].source
+    )
+    NotebookClient(nb, timeout=1800, resources={"metadata": {"path": str(path.parent)}}).execute()
+    for cell in exercise_cells(nb):
+        assert exercises.STUB in cell.source
+        text = "".join(o.get("text", "") for o in cell.outputs)
+        assert "not implemented yet" in text and "library's version" in text, text
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
+    assert not errors

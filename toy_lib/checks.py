@@ -1,0 +1,424 @@
+"""Checks for the course's exercises: call a learner's function on random inputs, compare it with
+the library's own implementation, and say in words what differs.
+
+Each check is a :class:`Check`. Calling it on a function prints one line (passed, not implemented
+yet, or what is wrong) and returns the function the rest of the notebook should use: the learner's
+when it passed, the library's otherwise, so later cells run either way::
+
+    feature_dimensionality = tl.checks.check_feature_dimensionality(feature_dimensionality)
+
+:meth:`Check.run` returns the verdict without printing (for tests). A wrong answer is recognised
+where it matches a common mistake (importance ignored, ReLU missing, summed instead of averaged,
+...); otherwise the message says where the values differ and by how much.
+
+Why by hand: grading tools (nbgrader, otter-grader) run hidden tests after submission; a learner
+here needs a verdict within a second, in the notebook, with the reference as a fallback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from .data import generate_batch
+from .metrics import feature_dimensionality
+from .models import tied_forward, weighted_loss
+
+__all__ = [
+    "Check",
+    "CheckResult",
+    "Mistake",
+    "check_feature_dimensionality",
+    "check_forward",
+    "check_sparse_batch",
+    "check_weighted_loss",
+]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A check's verdict: ``passed``, ``implemented`` (False: the stub still raises
+    ``NotImplementedError``) and a ``message`` a learner can act on."""
+
+    passed: bool
+    implemented: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A plausible wrong implementation (same signature as the exercise) and what to tell a
+    learner whose function gives the same values."""
+
+    fn: Callable[..., torch.Tensor]
+    message: str
+
+
+class _Wrong(Exception):
+    """Raised inside a judge: the learner's function is wrong, for the reason given."""
+
+
+def _shapes(args: Sequence[object]) -> str:
+    return ", ".join(str(tuple(a.shape)) if isinstance(a, torch.Tensor) else repr(a) for a in args)
+
+
+def _call(fn: Callable, args: Sequence[object], **kwargs: object) -> object:
+    """``fn(*args, **kwargs)`` on copies of the tensors in ``args``; the learner's exceptions
+    become :class:`_Wrong` (except ``NotImplementedError``: the stub is untouched)."""
+    copies = [a.clone() if isinstance(a, torch.Tensor) else a for a in args]
+    try:
+        out = fn(*copies, **kwargs)
+    except NotImplementedError:
+        raise
+    except Exception as e:  # any error in the learner's code is reported, not raised
+        raise _Wrong(f"raised {type(e).__name__}: {e} (inputs of shapes {_shapes(args)})") from e
+    for a, c in zip(args, copies, strict=True):
+        if isinstance(a, torch.Tensor) and not torch.equal(a, c):
+            raise _Wrong("changed one of its inputs in place; compute a new tensor instead")
+    return out
+
+
+def _as_expected(out: object, expected: torch.Tensor, args: Sequence[object], what: str) -> None:
+    """Type, shape and finiteness of ``out`` against ``expected``."""
+    if not isinstance(out, torch.Tensor):
+        raise _Wrong(f"returned {type(out).__name__}, not a torch.Tensor")
+    if tuple(out.shape) != tuple(expected.shape):
+        raise _Wrong(
+            f"returned shape {tuple(out.shape)} for inputs of shapes {_shapes(args)}; "
+            f"expected {tuple(expected.shape)}: {what}"
+        )
+    if not torch.isfinite(out).all():
+        raise _Wrong(
+            f"returned NaN or inf for inputs of shapes {_shapes(args)} (expected finite values)"
+        )
+
+
+def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return torch.allclose(a.double(), b.double(), rtol=1e-4, atol=1e-5)
+
+
+def _compare(
+    fn: Callable,
+    reference: Callable,
+    cases: Sequence[Sequence[object]],
+    mistakes: Sequence[Mistake],
+    what: str,
+) -> None:
+    """Raise :class:`_Wrong` unless ``fn`` matches ``reference`` on every case."""
+    for args in cases:
+        expected = reference(*args)
+        out = _call(fn, args)
+        _as_expected(out, expected, args, what)
+        if _close(out, expected):
+            continue
+        for mistake in mistakes:
+            if _close(out, mistake.fn(*args)):
+                raise _Wrong(mistake.message)
+        ratio = out.double() / expected.double()
+        big = expected.abs() > 1e-3
+        if big.any() and (ratio[big] - ratio[big].mean()).abs().max() < 1e-4:
+            raise _Wrong(
+                f"every value is {ratio[big].mean():.4g} times the expected one: a constant factor "
+                "is off (a sum where a mean belongs, a missing square, ...)"
+            )
+        diff = (out.double() - expected.double()).abs()
+        at = tuple(int(i) for i in torch.unravel_index(diff.argmax(), diff.shape))
+        raise _Wrong(
+            f"values differ for inputs of shapes {_shapes(args)}: at index {at} yours is "
+            f"{out[at].item():.4g}, expected {expected[at].item():.4g} "
+            f"(largest difference {diff.max().item():.3g})"
+        )
+
+
+class Check:
+    """One exercise's check.
+
+    Args:
+        name: the function's name, as the learner defines it.
+        reference: the library's implementation, used when the learner's fails.
+        judge: raises :class:`_Wrong` (through the helpers here) when a function is wrong.
+    """
+
+    def __init__(self, name: str, reference: Callable, judge: Callable[[Callable], None]) -> None:
+        self.name = name
+        self.reference = reference
+        self.judge = judge
+
+    def run(self, fn: object) -> CheckResult:
+        """The verdict on ``fn``, without printing."""
+        if not callable(fn):
+            return CheckResult(False, True, f"{self.name} is {type(fn).__name__}, not a function")
+        try:
+            self.judge(fn)
+        except NotImplementedError:
+            return CheckResult(
+                False, False, "not implemented yet: replace `raise NotImplementedError` with code"
+            )
+        except _Wrong as e:
+            return CheckResult(False, True, str(e))
+        return CheckResult(True, True, "passed on random inputs of several shapes")
+
+    def __call__(self, fn: object) -> Callable:
+        """Print the verdict; return ``fn`` if it passed, else the reference implementation."""
+        result = self.run(fn)
+        if result.passed:
+            print(f"✔ {self.name}: {result.message}. The cells below use your function.")
+            return fn  # type: ignore[return-value]
+        mark = "…" if not result.implemented else "✘"
+        print(
+            f"{mark} {self.name}: {result.message}.\n"
+            f"  The cells below use the library's version ({self.reference.__module__}."
+            f"{self.reference.__name__}) until yours passes."
+        )
+        return self.reference
+
+
+def _generator(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+# ---------------------------------------------------------------- sparse inputs (notebook 01)
+
+
+def _judge_sparse_batch(fn: Callable) -> None:
+    p = torch.tensor([[1.0, 0.5, 0.1, 0.02], [0.3, 0.3, 0.05, 1.0], [0.7, 0.2, 0.6, 0.01]])
+    batch = 40_000
+    args = (p, batch)
+    x = _call(fn, args, generator=_generator(0))
+    if not isinstance(x, torch.Tensor):
+        raise _Wrong(f"returned {type(x).__name__}, not a torch.Tensor")
+    if tuple(x.shape) != (3, batch, 4):
+        raise _Wrong(
+            f"returned shape {tuple(x.shape)} for probability of shape (3, 4) and batch_size="
+            f"{batch}; expected (3, {batch}, 4): (instances, batch, features)"
+        )
+    if not torch.equal(x, _call(fn, args, generator=_generator(0))):
+        raise _Wrong(
+            "two calls with generators seeded alike gave different batches: draw every random "
+            "number from `generator` (torch.rand(..., generator=generator))"
+        )
+    if not torch.isfinite(x).all() or x.min() < 0 or x.max() > 1:
+        raise _Wrong("values lie outside [0, 1]: an active feature is Uniform[0, 1], else 0")
+    active = x > 0
+    density = active.double().mean(1)  # (3, 4)
+    tolerance = 5 * torch.sqrt(p * (1 - p) / batch) + 1e-3
+    if ((density - (1 - p)).abs() < tolerance).all() and not (p == 0.5).all():
+        raise _Wrong(
+            "features are active with probability 1 − p: `probability` is the density, the "
+            "chance that a feature is non-zero (zero with probability S = 1 − p)"
+        )
+    bad = (density - p).abs() > tolerance
+    if bad.any():
+        i, j = (int(v) for v in bad.nonzero()[0])
+        raise _Wrong(
+            f"instance {i}, feature {j} is non-zero in {density[i, j]:.3f} of samples; its "
+            f"density is {p[i, j]:.3f} (each instance has its own densities)"
+        )
+    values = x[active].double()
+    if (values - 1).abs().max() < 1e-6:
+        raise _Wrong("every active value is 1: an active feature takes a Uniform[0, 1] value")
+    counts = active.sum(1).clamp_min(1)
+    means = x.double().sum(1) / counts  # (3, 4): mean active value
+    sem = torch.sqrt(1 / (12 * counts.double()))
+    if ((means - p / 2).abs() < 5 * sem * p + 1e-3).all():
+        raise _Wrong(
+            "the active values are the draw that decided activity, so they all lie below p: "
+            "rescale it (u / p) or draw a second uniform for the value"
+        )
+    if ((means - 0.5).abs() > 5 * sem + 1e-3).any():
+        raise _Wrong(
+            f"active values average {means.min():.3f} to {means.max():.3f} across features; "
+            "an active feature is Uniform[0, 1], so they should average 0.5"
+        )
+    a = active[0, :, 1].double()  # density 0.5 and 0.1 in instance 0
+    b = active[0, :, 2].double()
+    corr = ((a - a.mean()) * (b - b.mean())).mean() / (a.std() * b.std())
+    if corr.abs() > 0.05:
+        raise _Wrong(
+            f"features 1 and 2 are active together more (or less) often than chance (correlation "
+            f"{corr:.2f}): draw each feature's activity separately"
+        )
+
+
+check_sparse_batch = Check("sparse_batch", generate_batch, _judge_sparse_batch)
+"""Exercise: ``sparse_batch(probability (instances, features), batch_size, *, generator) →
+x (instances, batch, features)``, each feature zero with probability ``1 − p``, else Uniform[0, 1]."""
+
+
+# ---------------------------------------------------------------- forward pass (notebook 01)
+
+
+def _tied_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    g = _generator(seed)
+    cases = []
+    for instances, hidden, features, batch in [(1, 2, 5, 7), (3, 2, 5, 16), (2, 3, 8, 9)]:
+        W = torch.randn(instances, hidden, features, generator=g)
+        b = 0.5 * torch.randn(instances, features, generator=g)
+        x = torch.rand(instances, batch, features, generator=g)
+        x = torch.where(torch.rand(x.shape, generator=g) < 0.5, x, torch.zeros(()))
+        cases.append((W, b, x))
+    return cases
+
+
+def _forward_mistakes() -> list[Mistake]:
+    def bmm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return torch.bmm(a, b)
+
+    def wtwx(W: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        return bmm(bmm(x, W.transpose(1, 2)), W)
+
+    return [
+        Mistake(
+            lambda W, b, x: wtwx(W, x) + b.unsqueeze(1),
+            "some outputs are negative: apply the ReLU to WᵀWx + b",
+        ),
+        Mistake(lambda W, b, x: torch.relu(wtwx(W, x)), "the bias b is missing: ReLU(WᵀWx + b)"),
+        Mistake(
+            lambda W, b, x: torch.relu(wtwx(W, x)) + b.unsqueeze(1),
+            "the bias is added after the ReLU: it belongs inside, x' = ReLU(WᵀWx + b)",
+        ),
+        Mistake(
+            lambda W, b, x: torch.relu(
+                bmm(torch.relu(bmm(x, W.transpose(1, 2))), W) + b.unsqueeze(1)
+            ),
+            "a ReLU on the hidden layer too: here h = Wx is linear; only the output has a ReLU",
+        ),
+    ]
+
+
+def _judge_forward(fn: Callable) -> None:
+    _compare(
+        fn,
+        tied_forward,
+        _tied_cases(1),
+        _forward_mistakes(),
+        "(instances, batch, features), like x",
+    )
+
+
+check_forward = Check("forward", tied_forward, _judge_forward)
+"""Exercise: ``forward(W (instances, hidden, features), b (instances, features), x (instances,
+batch, features)) → x' = ReLU(Wᵀ W x + b)``, ``(instances, batch, features)``."""
+
+
+# ---------------------------------------------------------------- weighted loss (notebook 01)
+
+
+def _loss_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    g = _generator(seed)
+    cases = []
+    for instances, batch, features in [(1, 6, 5), (3, 10, 5), (2, 7, 9)]:
+        x = torch.rand(instances, batch, features, generator=g)
+        x_hat = torch.rand(instances, batch, features, generator=g)
+        importance = 0.1 + 0.9 * torch.rand(instances, features, generator=g)
+        cases.append((x, x_hat, importance))
+    return cases
+
+
+_LOSS_MISTAKES = [
+    Mistake(
+        lambda x, y, imp: ((x - y) ** 2).sum(-1).mean(-1),
+        "the importance weights are missing: multiply each feature's squared error by I_i",
+    ),
+    Mistake(
+        lambda x, y, imp: (imp.unsqueeze(1) * (x - y) ** 2).mean(-1).mean(-1),
+        "averaged over features: the loss sums over features (Σ_i) and averages over the batch",
+    ),
+    Mistake(
+        lambda x, y, imp: (imp.unsqueeze(1) * (x - y) ** 2).sum(-1).sum(-1),
+        "summed over the batch: the loss is an expectation over inputs, so average over samples",
+    ),
+    Mistake(
+        lambda x, y, imp: (imp.unsqueeze(1) * (x - y).abs()).sum(-1).mean(-1),
+        "the errors are not squared: I_i (x_i − x'_i)²",
+    ),
+    Mistake(
+        lambda x, y, imp: ((imp.unsqueeze(1) * (x - y)) ** 2).sum(-1).mean(-1),
+        "the importance is squared too: weight the squared error, I_i (x_i − x'_i)², not (I_i (x_i − x'_i))²",
+    ),
+]
+
+
+def _judge_weighted_loss(fn: Callable) -> None:
+    _compare(fn, weighted_loss, _loss_cases(2), _LOSS_MISTAKES, "one loss per instance")
+
+
+check_weighted_loss = Check("weighted_loss", weighted_loss, _judge_weighted_loss)
+"""Exercise: ``weighted_loss(x, x_hat (instances, batch, features), importance (instances,
+features)) → (instances,)``: ``Σ_i I_i (x_i − x̂_i)²`` averaged over the batch."""
+
+
+# ---------------------------------------------------------------- dimensionality (notebook 01)
+
+
+def _weight_cases(seed: int) -> list[tuple[torch.Tensor]]:
+    g = _generator(seed)
+    cases = []
+    for instances, hidden, features in [(1, 2, 5), (3, 2, 5), (2, 4, 7)]:
+        W = torch.randn(instances, hidden, features, generator=g)
+        cases.append((W,))
+    W = torch.randn(2, 2, 6, generator=g)
+    W[:, :, 3] = 0.0  # a feature the model dropped: D_i = 0
+    cases.append((W,))
+    return cases
+
+
+def _unit(W: torch.Tensor) -> torch.Tensor:
+    return W / W.norm(dim=-2, keepdim=True).clamp_min(1e-12)
+
+
+def _overlap(W: torch.Tensor) -> torch.Tensor:
+    return _unit(W).transpose(-1, -2) @ W  # M[i, j] = Ŵ_i · W_j
+
+
+_DIMENSIONALITY_MISTAKES = [
+    Mistake(
+        lambda W: W.norm(dim=-2) ** 2 / ((_unit(W).transpose(-1, -2) @ _unit(W)) ** 2).sum(-1),
+        "both vectors are normalised in the denominator: use Ŵ_i · W_j (only W_i is a unit vector)",
+    ),
+    Mistake(
+        lambda W: W.norm(dim=-2) / (_overlap(W) ** 2).sum(-1),
+        "the numerator is ‖W_i‖, not ‖W_i‖²",
+    ),
+    Mistake(
+        lambda W: W.norm(dim=-2) ** 2 / _overlap(W).abs().sum(-1),
+        "the dot products in the denominator are not squared: Σ_j (Ŵ_i · W_j)²",
+    ),
+    Mistake(
+        lambda W: (
+            W.norm(dim=-2) ** 2
+            / ((_overlap(W) ** 2).sum(-1) - torch.diagonal(_overlap(W), dim1=-2, dim2=-1) ** 2)
+        ),
+        "the sum over j leaves out j = i: it includes the feature itself, (Ŵ_i · W_i)² = ‖W_i‖²",
+    ),
+]
+
+
+def _judge_dimensionality(fn: Callable) -> None:
+    cases = _weight_cases(3)
+    for (W,) in cases:  # a dropped feature: 0, not NaN (checked before the values)
+        out = _call(fn, (W,))
+        if isinstance(out, torch.Tensor) and out.shape == W.shape[:1] + W.shape[2:]:
+            dropped = W.norm(dim=-2) == 0
+            if dropped.any() and not (out[dropped] == 0).all():
+                raise _Wrong(
+                    "a feature with W_i = 0 gets "
+                    f"{out[dropped][0].item()} instead of 0: its dimensionality is 0 "
+                    "(guard the division, e.g. with torch.where)"
+                )
+    _compare(
+        fn,
+        feature_dimensionality,
+        cases,
+        _DIMENSIONALITY_MISTAKES,
+        "(instances, features): one D_i per feature",
+    )
+
+
+check_feature_dimensionality = Check(
+    "feature_dimensionality", feature_dimensionality, _judge_dimensionality
+)
+"""Exercise: ``feature_dimensionality(W (instances, hidden, features)) → D (instances, features)``,
+``D_i = ‖W_i‖² / Σ_j (Ŵ_i · W_j)²``, 0 for a feature with ``W_i = 0``."""

@@ -1,0 +1,153 @@
+"""Generate the exercise notebooks from the solution notebooks (``notebooks/NN_*.ipynb``).
+
+A solution notebook marks each exercise's solution the way nbgrader does, inside a code cell::
+
+    def feature_dimensionality(W):
+        ### BEGIN SOLUTION
+        ...
+        ### END SOLUTION
+
+The exercise version (``notebooks/exercises/NN_*.ipynb``) replaces every marked block by a stub
+that raises ``NotImplementedError`` (the check after it then says "not implemented yet" and the
+notebook goes on with the library's version), clears all outputs, points the Colab badge at itself
+and links the solution notebook. Only notebooks with at least one marked block get an exercise
+version. Run ``python -m toy_lib.exercises`` after editing a solution notebook; ``--check`` only
+reports which exercise notebooks are out of date (the test suite runs it).
+
+Why by hand: nbgrader's ``generate_assignment`` does this inside its course-directory and database
+layout, and brings a server extension, SQLAlchemy and Alembic; the transformation itself is a few
+lines on ``nbformat``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+__all__ = ["BEGIN", "END", "STUB", "exercise_notebook", "has_exercises", "main", "strip_solutions"]
+
+BEGIN = "### BEGIN SOLUTION"
+END = "### END SOLUTION"
+STUB = "raise NotImplementedError  # your code here"
+FOLDER = "exercises"
+_NOTEBOOK_LINK = re.compile(r"\]\((\d\d_[A-Za-z0-9_]+\.ipynb)\)")
+
+
+def strip_solutions(source: str) -> str:
+    """``source`` with every ``BEGIN``/``END`` block replaced by :data:`STUB`, indented like the
+    ``BEGIN`` line. Raises ``ValueError`` on an unmatched or nested marker."""
+    out: list[str] = []
+    inside = False
+    for number, line in enumerate(source.split("\n"), 1):
+        marker = line.strip()
+        if marker == BEGIN:
+            if inside:
+                raise ValueError(f"line {number}: {BEGIN!r} inside another solution block")
+            inside = True
+            out.append(line[: len(line) - len(line.lstrip())] + STUB)
+        elif marker == END:
+            if not inside:
+                raise ValueError(f"line {number}: {END!r} without a {BEGIN!r} before it")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ValueError(f"a {BEGIN!r} block is never closed by {END!r}")
+    return "\n".join(out)
+
+
+def has_exercises(nb: nbformat.NotebookNode) -> bool:
+    """Whether any code cell of ``nb`` holds a solution block."""
+    return any(
+        c.cell_type == "code" and any(line.strip() == BEGIN for line in c.source.split("\n"))
+        for c in nb.cells
+    )
+
+
+def _relink(source: str, name: str, exercise_names: set[str]) -> str:
+    """Links between notebooks, seen from ``notebooks/exercises/``: to the exercise version where
+    there is one, else to the solution notebook one folder up; the Colab badge to this file."""
+    source = source.replace(f"notebooks/{name}", f"notebooks/{FOLDER}/{name}")
+    return _NOTEBOOK_LINK.sub(
+        lambda m: f"]({m[1]})" if m[1] in exercise_names else f"](../{m[1]})", source
+    )
+
+
+def exercise_notebook(
+    nb: nbformat.NotebookNode, name: str, exercise_names: set[str]
+) -> nbformat.NotebookNode:
+    """The exercise version of solution notebook ``nb`` (file name ``name``), as a new notebook.
+
+    ``exercise_names``: file names of every notebook that has an exercise version (for links).
+    """
+    out = copy.deepcopy(nb)
+    for cell in out.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.source = strip_solutions(cell.source)
+            cell.outputs = []
+            cell.execution_count = None
+        else:
+            cell.source = _relink(cell.source, name, exercise_names)
+    title = out.cells[0]
+    # The solution notebook's pointer to this version gives way to the note below.
+    lines = [line for line in title.source.split("\n") if f"]({FOLDER}/" not in line]
+    lines[0] += " (exercises)"
+    note = (
+        f"*Exercise version: write each function where it says `{STUB.split('  ')[0]}`; the "
+        f"check below it tells you at once whether it is right. Solutions: [the solution "
+        f"notebook](../{name}).*"
+    )
+    title.source = re.sub(r"\n{3,}", "\n\n", "\n".join([lines[0], "", note, *lines[1:]]))
+    return out
+
+
+def _pairs(notebooks: Path) -> list[tuple[Path, Path]]:
+    """(solution, exercise) paths of every solution notebook with exercises."""
+    return [
+        (path, notebooks / FOLDER / path.name)
+        for path in sorted(notebooks.glob("[0-9][0-9]_*.ipynb"))
+        if has_exercises(nbformat.read(path, as_version=4))
+    ]
+
+
+def _render(solution: Path, names: set[str]) -> str:
+    nb = exercise_notebook(nbformat.read(solution, as_version=4), solution.name, names)
+    return nbformat.writes(nb) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write (or with ``--check`` compare) every exercise notebook; the exit code is 1 when
+    ``--check`` finds one missing or out of date, or a stale exercise notebook without a source."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notebooks", type=Path, default=Path("notebooks"))
+    parser.add_argument("--check", action="store_true", help="compare only; write nothing")
+    args = parser.parse_args(argv)
+    pairs = _pairs(args.notebooks)
+    names = {solution.name for solution, _ in pairs}
+    stale = []
+    for solution, exercise in pairs:
+        text = _render(solution, names)
+        if args.check:
+            if not exercise.exists() or exercise.read_text(encoding="utf-8") != text:
+                stale.append(f"{exercise} is not what {solution} generates")
+        else:
+            exercise.parent.mkdir(exist_ok=True)
+            exercise.write_text(text, encoding="utf-8")
+            print(f"wrote {exercise}")
+    orphans = sorted(set((args.notebooks / FOLDER).glob("*.ipynb")) - {e for _, e in pairs})
+    stale += [f"{path} has no solution notebook with exercises" for path in orphans]
+    for line in stale:
+        print(line, file=sys.stderr)
+    if stale and args.check:
+        print("run: python -m toy_lib.exercises", file=sys.stderr)
+    return 1 if stale else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
