@@ -85,3 +85,30 @@ def test_the_exercise_notebook_runs_with_its_stubs_untouched(solution):
         o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
     ]
     assert not errors
+
+
+def test_links_are_rewritten_for_the_exercise_folder():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(
+            "# 05 · Title\n\n[![Open In Colab](badge)](https://colab/blob/main/notebooks/05_x.ipynb)\n"
+            "Solved here; [the exercise version](exercises/05_x.ipynb).\n\n*Paper section 5.*"
+        ),
+        nbformat.v4.new_markdown_cell(
+            "See [02](02_y.ipynb), [the glossary](glossary.ipynb#superposition) and [01](01_z.ipynb)."
+        ),
+        nbformat.v4.new_code_cell(
+            "def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"
+        ),
+    ]
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", text="✔ f")]
+    out = exercises.exercise_notebook(nb, "05_x.ipynb", {"05_x.ipynb", "01_z.ipynb"})
+    title, prose, code = (c.source for c in out.cells)
+    assert title.startswith("# 05 · Title (exercises)\n\n*Exercise version")
+    assert "notebooks/exercises/05_x.ipynb" in title and "](exercises/" not in title
+    assert "[the solution notebook](../05_x.ipynb)" in title and "\n\n\n" not in title
+    assert prose == (
+        "See [02](../02_y.ipynb), [the glossary](../glossary.ipynb#superposition) and [01](01_z.ipynb)."
+    )
+    assert exercises.STUB in code and "return 1" not in code
+    assert out.cells[2].outputs == [] and nb.cells[2].outputs, "the source notebook is untouched"

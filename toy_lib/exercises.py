@@ -35,7 +35,7 @@ BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 STUB = "raise NotImplementedError  # your code here"
 FOLDER = "exercises"
-_NOTEBOOK_LINK = re.compile(r"\]\((\d\d_[A-Za-z0-9_]+\.ipynb)\)")
+_NOTEBOOK_LINK = re.compile(r"\]\(((?:\d\d_[A-Za-z0-9_]+|glossary)\.ipynb)(#[\w-]+)?\)")
 
 
 def strip_solutions(source: str) -> str:
@@ -74,7 +74,7 @@ def _relink(source: str, name: str, exercise_names: set[str]) -> str:
     there is one, else to the solution notebook one folder up; the Colab badge to this file."""
     source = source.replace(f"notebooks/{name}", f"notebooks/{FOLDER}/{name}")
     return _NOTEBOOK_LINK.sub(
-        lambda m: f"]({m[1]})" if m[1] in exercise_names else f"](../{m[1]})", source
+        lambda m: f"]({'' if m[1] in exercise_names else '../'}{m[1]}{m[2] or ''})", source
     )
 
 
