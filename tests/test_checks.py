@@ -170,6 +170,50 @@ CASES = {
 }
 
 
+def relu_of_weights(W, b, x):
+    return torch.relu(torch.relu(x @ torch.relu(W).transpose(1, 2)) @ W + b.unsqueeze(1))
+
+
+def mono_nan_for_dead(W):
+    sq = W * W
+    return sq.max(-1).values / sq.sum(-1)
+
+
+CASES["privileged_forward"] = (
+    checks.check_privileged_forward,
+    checks._privileged_forward,
+    [
+        (lambda W, b, x: tl.models.tied_forward(W, b, x), "hidden layer has no ReLU"),
+        (
+            lambda W, b, x: torch.relu(x @ W.transpose(1, 2)) @ W + b.unsqueeze(1),
+            "output keeps its ReLU",
+        ),
+        (lambda W, b, x: torch.relu(torch.relu(x @ W.transpose(1, 2)) @ W), "bias b is missing"),
+        (
+            lambda W, b, x: torch.relu(
+                torch.relu(x @ W.transpose(1, 2) + b.unsqueeze(1) @ W.transpose(1, 2)) @ W
+            ),
+            "added in the hidden layer",
+        ),
+        (relu_of_weights, "values differ"),
+    ],
+)
+CASES["monosemanticity"] = (
+    checks.check_monosemanticity,
+    tl.metrics.monosemanticity,
+    [
+        (lambda W: W.abs().max(-1).values / W.abs().sum(-1).clamp_min(1e-12), "absolute values"),
+        (
+            lambda W: W.max(-1).values ** 2 / (W**2).sum(-1).clamp_min(1e-12),
+            "largest signed weight",
+        ),
+        (lambda W: W.abs().max(-1).values / W.norm(dim=-1).clamp_min(1e-12), "square root"),
+        (mono_nan_for_dead, "instead of 0"),
+        (lambda W: tl.metrics.monosemanticity(W.transpose(1, 2)), "expected (1, 5)"),
+    ],
+)
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_the_reference_passes_fast_and_is_kept(name, capsys):
     check, reference, _ = CASES[name]

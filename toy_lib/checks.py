@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import torch
 
 from .data import generate_batch
-from .metrics import feature_dimensionality
+from .metrics import feature_dimensionality, monosemanticity
 from .models import tied_forward, weighted_loss
 
 __all__ = [
@@ -32,6 +32,8 @@ __all__ = [
     "Mistake",
     "check_feature_dimensionality",
     "check_forward",
+    "check_monosemanticity",
+    "check_privileged_forward",
     "check_sparse_batch",
     "check_weighted_loss",
 ]
@@ -129,6 +131,17 @@ def _compare(
             f"values differ for inputs of shapes {_shapes(args)}: at index {at} yours is "
             f"{out[at].item():.4g}, expected {expected[at].item():.4g} "
             f"(largest difference {diff.max().item():.3g})"
+        )
+
+
+def _zero_where(fn: Callable, W: torch.Tensor, zero: torch.Tensor, what: str) -> None:
+    """Before comparing values: ``fn(W)`` must be 0 where ``zero`` (a boolean mask shaped like the
+    expected output) is set, where a careless division gives NaN."""
+    out = _call(fn, (W,))
+    if isinstance(out, torch.Tensor) and out.shape == zero.shape and not (out[zero] == 0).all():
+        raise _Wrong(
+            f"{what} gets {out[zero][0].item()} instead of 0 (guard the division, e.g. with "
+            "torch.where)"
         )
 
 
@@ -398,16 +411,8 @@ _DIMENSIONALITY_MISTAKES = [
 
 def _judge_dimensionality(fn: Callable) -> None:
     cases = _weight_cases(3)
-    for (W,) in cases:  # a dropped feature: 0, not NaN (checked before the values)
-        out = _call(fn, (W,))
-        if isinstance(out, torch.Tensor) and out.shape == W.shape[:1] + W.shape[2:]:
-            dropped = W.norm(dim=-2) == 0
-            if dropped.any() and not (out[dropped] == 0).all():
-                raise _Wrong(
-                    "a feature with W_i = 0 gets "
-                    f"{out[dropped][0].item()} instead of 0: its dimensionality is 0 "
-                    "(guard the division, e.g. with torch.where)"
-                )
+    W = cases[-1][0]
+    _zero_where(fn, W, W.norm(dim=-2) == 0, "a feature with W_i = 0")
     _compare(
         fn,
         feature_dimensionality,
@@ -422,3 +427,100 @@ check_feature_dimensionality = Check(
 )
 """Exercise: ``feature_dimensionality(W (instances, hidden, features)) → D (instances, features)``,
 ``D_i = ‖W_i‖² / Σ_j (Ŵ_i · W_j)²``, 0 for a feature with ``W_i = 0``."""
+
+
+# ---------------------------------------------------------------- privileged basis (notebook 08)
+
+
+def _privileged_forward(W: torch.Tensor, b: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """``h = ReLU(W x)``, ``x' = ReLU(Wᵀ h + b)``: the §8 model, shapes as :func:`tied_forward`."""
+    return tied_forward(W, b, x, hidden_activation="relu")
+
+
+def _privileged_mistakes() -> list[Mistake]:
+    def h(W: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        return x @ W.transpose(1, 2)
+
+    return [
+        Mistake(
+            lambda W, b, x: tied_forward(W, b, x),
+            "the hidden layer has no ReLU: here h = ReLU(Wx), which is what makes the neurons special",
+        ),
+        Mistake(
+            lambda W, b, x: torch.relu(h(W, x)) @ W + b.unsqueeze(1),
+            "some outputs are negative: the output keeps its ReLU, x' = ReLU(Wᵀh + b)",
+        ),
+        Mistake(
+            lambda W, b, x: torch.relu(torch.relu(h(W, x)) @ W),
+            "the bias b is missing: x' = ReLU(Wᵀh + b)",
+        ),
+        Mistake(
+            lambda W, b, x: torch.relu(
+                torch.relu(h(W, x) + b.unsqueeze(1) @ W.transpose(1, 2)) @ W
+            ),
+            "the bias is added in the hidden layer: it belongs to the output, x' = ReLU(Wᵀh + b)",
+        ),
+    ]
+
+
+def _judge_privileged_forward(fn: Callable) -> None:
+    _compare(
+        fn,
+        _privileged_forward,
+        _tied_cases(4),
+        _privileged_mistakes(),
+        "(instances, batch, features), like x",
+    )
+
+
+check_privileged_forward = Check(
+    "privileged_forward", _privileged_forward, _judge_privileged_forward
+)
+"""Exercise: ``privileged_forward(W (instances, neurons, features), b (instances, features), x
+(instances, batch, features)) → x' = ReLU(Wᵀ ReLU(W x) + b)``, ``(instances, batch, features)``."""
+
+
+def _neuron_cases(seed: int) -> list[tuple[torch.Tensor]]:
+    g = _generator(seed)
+    cases = [(torch.randn(instances, neurons, features, generator=g),)
+             for instances, neurons, features in [(1, 5, 10), (3, 5, 10), (2, 4, 7)]]  # fmt: skip
+    W = torch.randn(2, 5, 10, generator=g)
+    W[0, 2] = 0.0  # a dead neuron: score 0
+    W[1, 1] = torch.zeros(10).index_fill(0, torch.tensor([3]), -2.0)  # one negative weight only
+    cases.append((W,))
+    return cases
+
+
+_MONOSEMANTICITY_MISTAKES = [
+    Mistake(
+        lambda W: W.abs().max(-1).values / W.abs().sum(-1),
+        "absolute values instead of squares: the score is max_i W_ki² / Σ_i W_ki²",
+    ),
+    Mistake(
+        lambda W: W.max(-1).values ** 2 / (W**2).sum(-1),
+        "the largest signed weight: a neuron may read its top feature with a negative weight, so "
+        "take the largest squared weight",
+    ),
+    Mistake(
+        lambda W: W.abs().max(-1).values / W.norm(dim=-1),
+        "the square root of the score: divide the largest squared weight by the squared norm",
+    ),
+]
+
+
+def _judge_monosemanticity(fn: Callable) -> None:
+    cases = _neuron_cases(5)
+    W = cases[-1][0]
+    _zero_where(fn, W, (W == 0).all(-1), "a neuron whose weights are all 0")
+    _compare(
+        fn,
+        monosemanticity,
+        cases,
+        _MONOSEMANTICITY_MISTAKES,
+        "(instances, neurons): one score per neuron, over the features in each row W[k, :]",
+    )
+
+
+check_monosemanticity = Check("monosemanticity", monosemanticity, _judge_monosemanticity)
+"""Exercise: ``monosemanticity(W (instances, neurons, features)) → (instances, neurons)``:
+``max_i W_ki² / Σ_i W_ki²``, 0 for a neuron whose weights are all 0."""
