@@ -51,7 +51,32 @@ def intro(seeds: tuple[int, ...] = (0, 1, 2)) -> None:
         print(f"S = 0.8, seed {seed:2d}: loss {r.loss:.5f}, {_shape(r.W)}")
 
 
-NOTEBOOKS = {"01": intro}
+def privileged(seeds: tuple[int, ...] = (0, 1, 2)) -> None:
+    """Notebook 08's explorer (10 → 5, hidden ReLU, best of 4)."""
+    from toy_lib.privileged_basis import PRIVILEGED_DENSITIES, count_neurons, train_privileged
+
+    def census(density: float, seed: int, decay: float = 0.75, hidden: str = "relu") -> str:
+        r = train_privileged([density], restarts=4, seed=seed, decay=decay, hidden_activation=hidden,
+                             progress=False)  # fmt: skip
+        W = r.model.W.detach()
+        c = count_neurons(W)
+        score = tl.metrics.monosemanticity(W)[0]
+        return (
+            f"{int(c.monosemantic[0])} mono {c.mono_features[0]}, {int(c.polysemantic[0])} poly, "
+            f"{int(c.dead[0])} dead; scores {[round(v, 2) for v in score.tolist()]}"
+        )
+
+    for seed in seeds:
+        for density in PRIVILEGED_DENSITIES:
+            print(f"seed {seed}, density {density}: {census(density, seed)}")
+    for seed in seeds:
+        for density in (1.0, 0.75):
+            print(f"decay 1.0, density {density}, seed {seed}: {census(density, seed, decay=1.0)}")
+    for seed in seeds:
+        print(f"linear hidden, density 1.0, seed {seed}: {census(1.0, seed, hidden='linear')}")
+
+
+NOTEBOOKS = {"01": intro, "08": privileged}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -214,6 +214,42 @@ CASES["monosemanticity"] = (
 )
 
 
+def pairs_from(activity, value):
+    """A correlated_pairs_batch from an activity rule and a value rule on uniforms."""
+
+    def fn(probability, batch_size, *, generator):
+        n_instances, n_features = probability.shape
+        u = torch.rand(n_instances, batch_size, n_features // 2, generator=generator)
+        u = u.repeat_interleave(2, dim=-1)  # one draw per pair
+        v = torch.rand(n_instances, batch_size, n_features, generator=generator)
+        active = activity(u, probability.unsqueeze(1))
+        return torch.where(active, value(u, v, probability.unsqueeze(1)), torch.zeros(()))
+
+    return fn
+
+
+def pairs_sharing_one_draw(probability, batch_size, *, generator):
+    u = torch.rand(probability.shape[0], batch_size, 1, generator=generator)
+    v = torch.rand(probability.shape[0], batch_size, probability.shape[1], generator=generator)
+    return torch.where(u < probability.unsqueeze(1), v, torch.zeros(()))
+
+
+CASES["correlated_pairs"] = (
+    checks.check_correlated_pairs,
+    checks.correlated_pairs_batch,
+    [
+        (
+            lambda p, b, *, generator: tl.generate_batch(p, b, generator=generator),
+            "together in only",
+        ),
+        (pairs_from(lambda u, p: u < p, lambda u, v, p: u / p), "values are (nearly) equal"),
+        (pairs_from(lambda u, p: u >= p, lambda u, v, p: v), "probability 1 − p"),
+        (pairs_sharing_one_draw, "pairs must be independent"),
+        (pairs_from(lambda u, p: u < p, lambda u, v, p: v * p), "lie below p"),
+    ],
+)
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_the_reference_passes_fast_and_is_kept(name, capsys):
     check, reference, _ = CASES[name]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .config import Config
 from .data import generate_batch
 from .metrics import feature_dimensionality, monosemanticity
 from .models import tied_forward, weighted_loss
@@ -30,11 +31,13 @@ __all__ = [
     "Check",
     "CheckResult",
     "Mistake",
+    "check_correlated_pairs",
     "check_feature_dimensionality",
     "check_forward",
     "check_monosemanticity",
     "check_privileged_forward",
     "check_sparse_batch",
+    "correlated_pairs_batch",
     "check_weighted_loss",
 ]
 
@@ -195,17 +198,17 @@ def _generator(seed: int) -> torch.Generator:
 # ---------------------------------------------------------------- sparse inputs (notebook 01)
 
 
-def _judge_sparse_batch(fn: Callable) -> None:
-    p = torch.tensor([[1.0, 0.5, 0.1, 0.02], [0.3, 0.3, 0.05, 1.0], [0.7, 0.2, 0.6, 0.01]])
-    batch = 40_000
+def _sparse_sample(fn: Callable, p: torch.Tensor, batch: int) -> torch.Tensor:
+    """``fn(p, batch, generator=…)``, checked for type, shape, reproducibility and range."""
     args = (p, batch)
     x = _call(fn, args, generator=_generator(0))
     if not isinstance(x, torch.Tensor):
         raise _Wrong(f"returned {type(x).__name__}, not a torch.Tensor")
-    if tuple(x.shape) != (3, batch, 4):
+    expected = (p.shape[0], batch, p.shape[1])
+    if tuple(x.shape) != expected:
         raise _Wrong(
-            f"returned shape {tuple(x.shape)} for probability of shape (3, 4) and batch_size="
-            f"{batch}; expected (3, {batch}, 4): (instances, batch, features)"
+            f"returned shape {tuple(x.shape)} for probability of shape {tuple(p.shape)} and "
+            f"batch_size={batch}; expected {expected}: (instances, batch, features)"
         )
     if not torch.equal(x, _call(fn, args, generator=_generator(0))):
         raise _Wrong(
@@ -214,8 +217,15 @@ def _judge_sparse_batch(fn: Callable) -> None:
         )
     if not torch.isfinite(x).all() or x.min() < 0 or x.max() > 1:
         raise _Wrong("values lie outside [0, 1]: an active feature is Uniform[0, 1], else 0")
+    return x
+
+
+def _densities_and_values(x: torch.Tensor, p: torch.Tensor) -> None:
+    """Each feature non-zero with probability ``p`` and Uniform[0, 1] when it is (5 standard
+    errors)."""
+    batch = x.shape[1]
     active = x > 0
-    density = active.double().mean(1)  # (3, 4)
+    density = active.double().mean(1)  # (instances, features)
     tolerance = 5 * torch.sqrt(p * (1 - p) / batch) + 1e-3
     if ((density - (1 - p)).abs() < tolerance).all() and not (p == 0.5).all():
         raise _Wrong(
@@ -229,11 +239,10 @@ def _judge_sparse_batch(fn: Callable) -> None:
             f"instance {i}, feature {j} is non-zero in {density[i, j]:.3f} of samples; its "
             f"density is {p[i, j]:.3f} (each instance has its own densities)"
         )
-    values = x[active].double()
-    if (values - 1).abs().max() < 1e-6:
+    if (x[active].double() - 1).abs().max() < 1e-6:
         raise _Wrong("every active value is 1: an active feature takes a Uniform[0, 1] value")
     counts = active.sum(1).clamp_min(1)
-    means = x.double().sum(1) / counts  # (3, 4): mean active value
+    means = x.double().sum(1) / counts  # (instances, features): mean active value
     sem = torch.sqrt(1 / (12 * counts.double()))
     if ((means - p / 2).abs() < 5 * sem * p + 1e-3).all():
         raise _Wrong(
@@ -245,19 +254,80 @@ def _judge_sparse_batch(fn: Callable) -> None:
             f"active values average {means.min():.3f} to {means.max():.3f} across features; "
             "an active feature is Uniform[0, 1], so they should average 0.5"
         )
-    a = active[0, :, 1].double()  # density 0.5 and 0.1 in instance 0
-    b = active[0, :, 2].double()
-    corr = ((a - a.mean()) * (b - b.mean())).mean() / (a.std() * b.std())
-    if corr.abs() > 0.05:
+
+
+def _correlation(a: torch.Tensor, b: torch.Tensor) -> float:
+    a, b = a.double(), b.double()
+    return float(((a - a.mean()) * (b - b.mean())).mean() / (a.std() * b.std()))
+
+
+def _independent(x: torch.Tensor, i: int, j: int, what: str) -> None:
+    """Features ``i`` and ``j`` of instance 0 must be active independently."""
+    corr = _correlation(x[0, :, i] > 0, x[0, :, j] > 0)
+    if abs(corr) > 0.05:
         raise _Wrong(
-            f"features 1 and 2 are active together more (or less) often than chance (correlation "
-            f"{corr:.2f}): draw each feature's activity separately"
+            f"features {i} and {j} are active together more (or less) often than chance "
+            f"(correlation {corr:.2f}): {what}"
         )
+
+
+def _judge_sparse_batch(fn: Callable) -> None:
+    p = torch.tensor([[1.0, 0.5, 0.1, 0.02], [0.3, 0.3, 0.05, 1.0], [0.7, 0.2, 0.6, 0.01]])
+    x = _sparse_sample(fn, p, 40_000)
+    _densities_and_values(x, p)
+    _independent(x, 1, 2, "draw each feature's activity separately")
 
 
 check_sparse_batch = Check("sparse_batch", generate_batch, _judge_sparse_batch)
 """Exercise: ``sparse_batch(probability (instances, features), batch_size, *, generator) →
 x (instances, batch, features)``, each feature zero with probability ``1 − p``, else Uniform[0, 1]."""
+
+
+# ---------------------------------------------------------------- correlated pairs (notebook 05)
+
+
+def correlated_pairs_batch(
+    probability: torch.Tensor, batch_size: int, *, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Inputs whose features come in correlated pairs ``(0, 1), (2, 3), …``: one draw decides
+    whether a pair is active (both features of a pair have the same density), and each active
+    feature draws its own Uniform[0, 1] value (the library's generator with ``correlated`` sets).
+
+    Shapes: ``probability (instances, features)``, features even → ``(instances, batch, features)``.
+    """
+    n_instances, n_features = probability.shape
+    pairs = [(i, i + 1) for i in range(0, n_features, 2)]
+    cfg = Config(n_features, 1, n_instances, feature_probability=probability, correlated=pairs)
+    return generate_batch(cfg.probability, batch_size, generator=generator, sets=cfg.feature_sets)
+
+
+def _judge_correlated_pairs(fn: Callable) -> None:
+    p = torch.tensor([[0.3, 0.3, 0.05, 0.05, 0.5, 0.5], [0.1, 0.1, 0.6, 0.6, 0.02, 0.02]])
+    x = _sparse_sample(fn, p, 40_000)
+    active = x > 0
+    for i in range(0, 6, 2):
+        together = (active[..., i] == active[..., i + 1]).double().mean()
+        if together < 1:
+            raise _Wrong(
+                f"features {i} and {i + 1} are active together in only {together:.1%} of "
+                "samples: one draw decides whether the whole pair is active"
+            )
+    _densities_and_values(x, p)
+    both = active[0, :, 0]
+    corr = _correlation(x[0, both, 0], x[0, both, 1])
+    if corr > 0.5:
+        raise _Wrong(
+            f"when a pair is active its two values are (nearly) equal (correlation {corr:.2f}): "
+            "draw each feature's value separately"
+        )
+    _independent(x, 0, 2, "the pairs must be independent of each other")
+
+
+check_correlated_pairs = Check(
+    "correlated_pairs_batch", correlated_pairs_batch, _judge_correlated_pairs
+)
+"""Exercise: ``correlated_pairs_batch(probability, batch_size, *, generator)``, features in
+correlated pairs (see :func:`correlated_pairs_batch`)."""
 
 
 # ---------------------------------------------------------------- forward pass (notebook 01)
