@@ -250,6 +250,43 @@ CASES["correlated_pairs"] = (
 )
 
 
+def levels_without_nan(D, levels, tol):
+    out = tl.learning_dynamics.level_index(D, levels, tol)
+    return torch.where(D.isnan(), 0, out)
+
+
+CASES["level_index"] = (
+    tl.learning_dynamics.check_level_index,
+    tl.learning_dynamics.level_index,
+    [
+        (
+            lambda D, levels, tol: (
+                (D.unsqueeze(-1) - torch.tensor(levels, dtype=D.dtype))
+                .abs()
+                .nan_to_num(9)
+                .argmin(-1)
+            ),
+            "even far from all of them",
+        ),
+        (
+            lambda D, levels, tol: tl.learning_dynamics.level_index(D, sorted(levels), tol),
+            "into the sorted levels",
+        ),
+        (
+            lambda D, levels, tol: torch.tensor(levels + [-1.0], dtype=D.dtype)[
+                tl.learning_dynamics.level_index(D, levels, tol)
+            ],
+            "floating-point",
+        ),
+        (levels_without_nan, "a NaN D_i gets level 0"),
+        (
+            lambda D, levels, tol: tl.learning_dynamics.level_index(D, levels, tol / 2),
+            "values differ",
+        ),
+    ],
+)
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_the_reference_passes_fast_and_is_kept(name, capsys):
     check, reference, _ = CASES[name]

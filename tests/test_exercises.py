@@ -53,14 +53,16 @@ def test_the_generator_reports_a_stale_or_missing_exercise_notebook(tmp_path, ca
     assert "has no solution notebook" in capsys.readouterr().err
 
 
-def exercise_cells(nb):
-    return [c for c in nb.cells if c.cell_type == "code" and "tl.checks.check_" in c.source]
+def exercise_cells(nb, marker):
+    """The code cells holding an exercise: ``BEGIN`` in a solution notebook, ``STUB`` in an
+    exercise notebook."""
+    return [c for c in nb.cells if c.cell_type == "code" and marker in c.source]
 
 
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
 def test_every_solution_passes_its_check(solution, capsys):
-    cells = exercise_cells(nbformat.read(solution, as_version=4))
-    assert cells and all(exercises.BEGIN in c.source for c in cells)
+    cells = exercise_cells(nbformat.read(solution, as_version=4), exercises.BEGIN)
+    assert cells and all(".check_" in c.source for c in cells), "each exercise ends with its check"
     for cell in cells:
         namespace = {"torch": torch, "tl": tl}
         exec(cell.source, namespace)  # the solution notebook's own cell
@@ -77,8 +79,9 @@ def test_the_exercise_notebook_runs_with_its_stubs_untouched(solution):
         and f"notebooks/exercises/{solution.name}" in nb.cells[0].source
     )
     NotebookClient(nb, timeout=1800, resources={"metadata": {"path": str(path.parent)}}).execute()
-    for cell in exercise_cells(nb):
-        assert exercises.STUB in cell.source
+    cells = exercise_cells(nb, exercises.STUB)
+    assert len(cells) == len(exercise_cells(nbformat.read(solution, as_version=4), exercises.BEGIN))
+    for cell in cells:
         text = "".join(o.get("text", "") for o in cell.outputs)
         assert "not implemented yet" in text and "library's version" in text, text
     errors = [

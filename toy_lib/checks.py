@@ -31,6 +31,9 @@ __all__ = [
     "Check",
     "CheckResult",
     "Mistake",
+    "WrongAnswer",
+    "call_learner",
+    "compare_with_reference",
     "check_correlated_pairs",
     "check_feature_dimensionality",
     "check_forward",
@@ -61,41 +64,44 @@ class Mistake:
     message: str
 
 
-class _Wrong(Exception):
-    """Raised inside a judge: the learner's function is wrong, for the reason given."""
+class WrongAnswer(Exception):
+    """Raised by a judge (see :class:`Check`): the learner's function is wrong, for the reason
+    given in the message."""
 
 
 def _shapes(args: Sequence[object]) -> str:
     return ", ".join(str(tuple(a.shape)) if isinstance(a, torch.Tensor) else repr(a) for a in args)
 
 
-def _call(fn: Callable, args: Sequence[object], **kwargs: object) -> object:
+def call_learner(fn: Callable, args: Sequence[object], **kwargs: object) -> object:
     """``fn(*args, **kwargs)`` on copies of the tensors in ``args``; the learner's exceptions
-    become :class:`_Wrong` (except ``NotImplementedError``: the stub is untouched)."""
+    become :class:`WrongAnswer` (except ``NotImplementedError``: the stub is untouched)."""
     copies = [a.clone() if isinstance(a, torch.Tensor) else a for a in args]
     try:
         out = fn(*copies, **kwargs)
     except NotImplementedError:
         raise
     except Exception as e:  # any error in the learner's code is reported, not raised
-        raise _Wrong(f"raised {type(e).__name__}: {e} (inputs of shapes {_shapes(args)})") from e
+        raise WrongAnswer(
+            f"raised {type(e).__name__}: {e} (inputs of shapes {_shapes(args)})"
+        ) from e
     for a, c in zip(args, copies, strict=True):
-        if isinstance(a, torch.Tensor) and not torch.equal(a, c):
-            raise _Wrong("changed one of its inputs in place; compute a new tensor instead")
+        if isinstance(a, torch.Tensor) and not torch.equal(a.nan_to_num(), c.nan_to_num()):
+            raise WrongAnswer("changed one of its inputs in place; compute a new tensor instead")
     return out
 
 
 def _as_expected(out: object, expected: torch.Tensor, args: Sequence[object], what: str) -> None:
     """Type, shape and finiteness of ``out`` against ``expected``."""
     if not isinstance(out, torch.Tensor):
-        raise _Wrong(f"returned {type(out).__name__}, not a torch.Tensor")
+        raise WrongAnswer(f"returned {type(out).__name__}, not a torch.Tensor")
     if tuple(out.shape) != tuple(expected.shape):
-        raise _Wrong(
+        raise WrongAnswer(
             f"returned shape {tuple(out.shape)} for inputs of shapes {_shapes(args)}; "
             f"expected {tuple(expected.shape)}: {what}"
         )
     if not torch.isfinite(out).all():
-        raise _Wrong(
+        raise WrongAnswer(
             f"returned NaN or inf for inputs of shapes {_shapes(args)} (expected finite values)"
         )
 
@@ -104,33 +110,33 @@ def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
     return torch.allclose(a.double(), b.double(), rtol=1e-4, atol=1e-5)
 
 
-def _compare(
+def compare_with_reference(
     fn: Callable,
     reference: Callable,
     cases: Sequence[Sequence[object]],
     mistakes: Sequence[Mistake],
     what: str,
 ) -> None:
-    """Raise :class:`_Wrong` unless ``fn`` matches ``reference`` on every case."""
+    """Raise :class:`WrongAnswer` unless ``fn`` matches ``reference`` on every case."""
     for args in cases:
         expected = reference(*args)
-        out = _call(fn, args)
+        out = call_learner(fn, args)
         _as_expected(out, expected, args, what)
         if _close(out, expected):
             continue
         for mistake in mistakes:
             if _close(out, mistake.fn(*args)):
-                raise _Wrong(mistake.message)
+                raise WrongAnswer(mistake.message)
         ratio = out.double() / expected.double()
         big = expected.abs() > 1e-3
         if big.any() and (ratio[big] - ratio[big].mean()).abs().max() < 1e-4:
-            raise _Wrong(
+            raise WrongAnswer(
                 f"every value is {ratio[big].mean():.4g} times the expected one: a constant factor "
                 "is off (a sum where a mean belongs, a missing square, ...)"
             )
         diff = (out.double() - expected.double()).abs()
         at = tuple(int(i) for i in torch.unravel_index(diff.argmax(), diff.shape))
-        raise _Wrong(
+        raise WrongAnswer(
             f"values differ for inputs of shapes {_shapes(args)}: at index {at} yours is "
             f"{out[at].item():.4g}, expected {expected[at].item():.4g} "
             f"(largest difference {diff.max().item():.3g})"
@@ -140,9 +146,9 @@ def _compare(
 def _zero_where(fn: Callable, W: torch.Tensor, zero: torch.Tensor, what: str) -> None:
     """Before comparing values: ``fn(W)`` must be 0 where ``zero`` (a boolean mask shaped like the
     expected output) is set, where a careless division gives NaN."""
-    out = _call(fn, (W,))
+    out = call_learner(fn, (W,))
     if isinstance(out, torch.Tensor) and out.shape == zero.shape and not (out[zero] == 0).all():
-        raise _Wrong(
+        raise WrongAnswer(
             f"{what} gets {out[zero][0].item()} instead of 0 (guard the division, e.g. with "
             "torch.where)"
         )
@@ -154,7 +160,7 @@ class Check:
     Args:
         name: the function's name, as the learner defines it.
         reference: the library's implementation, used when the learner's fails.
-        judge: raises :class:`_Wrong` (through the helpers here) when a function is wrong.
+        judge: raises :class:`WrongAnswer` (through the helpers here) when a function is wrong.
     """
 
     def __init__(self, name: str, reference: Callable, judge: Callable[[Callable], None]) -> None:
@@ -172,7 +178,7 @@ class Check:
             return CheckResult(
                 False, False, "not implemented yet: replace `raise NotImplementedError` with code"
             )
-        except _Wrong as e:
+        except WrongAnswer as e:
             return CheckResult(False, True, str(e))
         return CheckResult(True, True, "passed on random inputs of several shapes")
 
@@ -201,22 +207,22 @@ def _generator(seed: int) -> torch.Generator:
 def _sparse_sample(fn: Callable, p: torch.Tensor, batch: int) -> torch.Tensor:
     """``fn(p, batch, generator=…)``, checked for type, shape, reproducibility and range."""
     args = (p, batch)
-    x = _call(fn, args, generator=_generator(0))
+    x = call_learner(fn, args, generator=_generator(0))
     if not isinstance(x, torch.Tensor):
-        raise _Wrong(f"returned {type(x).__name__}, not a torch.Tensor")
+        raise WrongAnswer(f"returned {type(x).__name__}, not a torch.Tensor")
     expected = (p.shape[0], batch, p.shape[1])
     if tuple(x.shape) != expected:
-        raise _Wrong(
+        raise WrongAnswer(
             f"returned shape {tuple(x.shape)} for probability of shape {tuple(p.shape)} and "
             f"batch_size={batch}; expected {expected}: (instances, batch, features)"
         )
-    if not torch.equal(x, _call(fn, args, generator=_generator(0))):
-        raise _Wrong(
+    if not torch.equal(x, call_learner(fn, args, generator=_generator(0))):
+        raise WrongAnswer(
             "two calls with generators seeded alike gave different batches: draw every random "
             "number from `generator` (torch.rand(..., generator=generator))"
         )
     if not torch.isfinite(x).all() or x.min() < 0 or x.max() > 1:
-        raise _Wrong("values lie outside [0, 1]: an active feature is Uniform[0, 1], else 0")
+        raise WrongAnswer("values lie outside [0, 1]: an active feature is Uniform[0, 1], else 0")
     return x
 
 
@@ -228,29 +234,29 @@ def _densities_and_values(x: torch.Tensor, p: torch.Tensor) -> None:
     density = active.double().mean(1)  # (instances, features)
     tolerance = 5 * torch.sqrt(p * (1 - p) / batch) + 1e-3
     if ((density - (1 - p)).abs() < tolerance).all() and not (p == 0.5).all():
-        raise _Wrong(
+        raise WrongAnswer(
             "features are active with probability 1 − p: `probability` is the density, the "
             "chance that a feature is non-zero (zero with probability S = 1 − p)"
         )
     bad = (density - p).abs() > tolerance
     if bad.any():
         i, j = (int(v) for v in bad.nonzero()[0])
-        raise _Wrong(
+        raise WrongAnswer(
             f"instance {i}, feature {j} is non-zero in {density[i, j]:.3f} of samples; its "
             f"density is {p[i, j]:.3f} (each instance has its own densities)"
         )
     if (x[active].double() - 1).abs().max() < 1e-6:
-        raise _Wrong("every active value is 1: an active feature takes a Uniform[0, 1] value")
+        raise WrongAnswer("every active value is 1: an active feature takes a Uniform[0, 1] value")
     counts = active.sum(1).clamp_min(1)
     means = x.double().sum(1) / counts  # (instances, features): mean active value
     sem = torch.sqrt(1 / (12 * counts.double()))
     if ((means - p / 2).abs() < 5 * sem * p + 1e-3).all():
-        raise _Wrong(
+        raise WrongAnswer(
             "the active values are the draw that decided activity, so they all lie below p: "
             "rescale it (u / p) or draw a second uniform for the value"
         )
     if ((means - 0.5).abs() > 5 * sem + 1e-3).any():
-        raise _Wrong(
+        raise WrongAnswer(
             f"active values average {means.min():.3f} to {means.max():.3f} across features; "
             "an active feature is Uniform[0, 1], so they should average 0.5"
         )
@@ -265,7 +271,7 @@ def _independent(x: torch.Tensor, i: int, j: int, what: str) -> None:
     """Features ``i`` and ``j`` of instance 0 must be active independently."""
     corr = _correlation(x[0, :, i] > 0, x[0, :, j] > 0)
     if abs(corr) > 0.05:
-        raise _Wrong(
+        raise WrongAnswer(
             f"features {i} and {j} are active together more (or less) often than chance "
             f"(correlation {corr:.2f}): {what}"
         )
@@ -308,7 +314,7 @@ def _judge_correlated_pairs(fn: Callable) -> None:
     for i in range(0, 6, 2):
         together = (active[..., i] == active[..., i + 1]).double().mean()
         if together < 1:
-            raise _Wrong(
+            raise WrongAnswer(
                 f"features {i} and {i + 1} are active together in only {together:.1%} of "
                 "samples: one draw decides whether the whole pair is active"
             )
@@ -316,7 +322,7 @@ def _judge_correlated_pairs(fn: Callable) -> None:
     both = active[0, :, 0]
     corr = _correlation(x[0, both, 0], x[0, both, 1])
     if corr > 0.5:
-        raise _Wrong(
+        raise WrongAnswer(
             f"when a pair is active its two values are (nearly) equal (correlation {corr:.2f}): "
             "draw each feature's value separately"
         )
@@ -372,7 +378,7 @@ def _forward_mistakes() -> list[Mistake]:
 
 
 def _judge_forward(fn: Callable) -> None:
-    _compare(
+    compare_with_reference(
         fn,
         tied_forward,
         _tied_cases(1),
@@ -425,7 +431,9 @@ _LOSS_MISTAKES = [
 
 
 def _judge_weighted_loss(fn: Callable) -> None:
-    _compare(fn, weighted_loss, _loss_cases(2), _LOSS_MISTAKES, "one loss per instance")
+    compare_with_reference(
+        fn, weighted_loss, _loss_cases(2), _LOSS_MISTAKES, "one loss per instance"
+    )
 
 
 check_weighted_loss = Check("weighted_loss", weighted_loss, _judge_weighted_loss)
@@ -483,7 +491,7 @@ def _judge_dimensionality(fn: Callable) -> None:
     cases = _weight_cases(3)
     W = cases[-1][0]
     _zero_where(fn, W, W.norm(dim=-2) == 0, "a feature with W_i = 0")
-    _compare(
+    compare_with_reference(
         fn,
         feature_dimensionality,
         cases,
@@ -534,7 +542,7 @@ def _privileged_mistakes() -> list[Mistake]:
 
 
 def _judge_privileged_forward(fn: Callable) -> None:
-    _compare(
+    compare_with_reference(
         fn,
         _privileged_forward,
         _tied_cases(4),
@@ -582,7 +590,7 @@ def _judge_monosemanticity(fn: Callable) -> None:
     cases = _neuron_cases(5)
     W = cases[-1][0]
     _zero_where(fn, W, (W == 0).all(-1), "a neuron whose weights are all 0")
-    _compare(
+    compare_with_reference(
         fn,
         monosemanticity,
         cases,
