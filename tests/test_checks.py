@@ -287,6 +287,30 @@ CASES["level_index"] = (
 )
 
 
+def rows_normalised(W):
+    R = W / W.norm(dim=-1, keepdim=True)
+    return R.transpose(-1, -2) @ R
+
+
+def cosine_nan_for_dropped(W):
+    W_hat = W / W.norm(dim=-2, keepdim=True)
+    return W_hat.transpose(-1, -2) @ W_hat
+
+
+CASES["cosine_similarity"] = (
+    checks.check_cosine_similarity,
+    tl.cosine_similarity,
+    [
+        (lambda W: W.transpose(-1, -2) @ W, "dot products"),
+        (lambda W: checks._unit(W).transpose(-1, -2) @ W, "only one side"),
+        (rows_normalised, "rows were normalised"),
+        (cosine_nan_for_dropped, "instead of 0"),
+        (lambda W: tl.cosine_similarity(W.transpose(-1, -2)), "expected (1, 5, 5)"),
+        (lambda W: tl.cosine_similarity(W).abs(), "values differ"),
+    ],
+)
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_the_reference_passes_fast_and_is_kept(name, capsys):
     check, reference, _ = CASES[name]

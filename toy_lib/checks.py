@@ -24,7 +24,7 @@ import torch
 
 from .config import Config
 from .data import generate_batch
-from .metrics import feature_dimensionality, monosemanticity
+from .metrics import cosine_similarity, feature_dimensionality, monosemanticity
 from .models import tied_forward, weighted_loss
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "call_learner",
     "compare_with_reference",
     "check_correlated_pairs",
+    "check_cosine_similarity",
     "check_feature_dimensionality",
     "check_forward",
     "check_monosemanticity",
@@ -602,3 +603,43 @@ def _judge_monosemanticity(fn: Callable) -> None:
 check_monosemanticity = Check("monosemanticity", monosemanticity, _judge_monosemanticity)
 """Exercise: ``monosemanticity(W (instances, neurons, features)) → (instances, neurons)``:
 ``max_i W_ki² / Σ_i W_ki²``, 0 for a neuron whose weights are all 0."""
+
+
+# ---------------------------------------------------------------- cosine similarity (notebook 05)
+
+
+def _cosine_mistakes() -> list[Mistake]:
+    def rows(W: torch.Tensor) -> torch.Tensor:
+        return W / W.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+
+    return [
+        Mistake(
+            lambda W: W.transpose(-1, -2) @ W,
+            "these are the dot products W_i · W_j: divide by both norms (normalise the columns first)",
+        ),
+        Mistake(
+            lambda W: _unit(W).transpose(-1, -2) @ W,
+            "only one side is normalised: use Ŵ_i · Ŵ_j, both columns divided by their norms",
+        ),
+        Mistake(
+            lambda W: rows(W).transpose(-1, -2) @ rows(W),
+            "the rows were normalised: feature i is column W[:, :, i], so divide each column by "
+            "its norm",
+        ),
+    ]
+
+
+def _judge_cosine(fn: Callable) -> None:
+    cases = _weight_cases(7)
+    W = cases[-1][0]
+    dropped = W.norm(dim=-2) == 0  # (instances, features)
+    zero = dropped.unsqueeze(-1) | dropped.unsqueeze(-2)  # their rows and columns
+    _zero_where(fn, W, zero, "the cosine with a feature whose W_i = 0")
+    compare_with_reference(
+        fn, cosine_similarity, cases, _cosine_mistakes(), "(instances, features, features)"
+    )
+
+
+check_cosine_similarity = Check("cosine_similarity", cosine_similarity, _judge_cosine)
+"""Exercise: ``cosine_similarity(W (instances, hidden, features)) → (instances, features,
+features)``: ``Ŵ_i · Ŵ_j``, 0 in the rows and columns of a feature with ``W_i = 0``."""
