@@ -76,7 +76,80 @@ def privileged(seeds: tuple[int, ...] = (0, 1, 2)) -> None:
         print(f"linear hidden, density 1.0, seed {seed}: {census(1.0, seed, hidden='linear')}")
 
 
-NOTEBOOKS = {"01": intro, "08": privileged}
+def superposition(seeds: tuple[int, ...] = (0, 1, 2)) -> None:
+    """Notebook 02's explorer (20 → 5, best of 8)."""
+    from toy_lib.demonstrating_superposition import SPARSITY_CHOICES, train_superposition_model
+
+    def census(sparsity: float, output: str, seed: int, decay: float = 0.7) -> str:
+        r = train_superposition_model(sparsity, output, decay, seed)
+        W = r.W.unsqueeze(0)  # (1, hidden, features)
+        rep = tl.represented(W)[0]
+        cos = tl.cosine_similarity(W)[0]
+        partners = []
+        for i in rep.nonzero().flatten().tolist():
+            if i >= 5:
+                j = int(cos[i].argmin())
+                partners.append(f"{i}~{j} (cos {cos[i, j]:.2f})")
+        return f"{int(rep.sum())} features {rep.nonzero().flatten().tolist()}, beyond the top 5: {partners}"
+
+    for seed in seeds:
+        for s in SPARSITY_CHOICES:
+            print(f"linear, S = {s}, seed {seed}: {census(s, 'linear', seed)}")
+    for seed in seeds:
+        for s in SPARSITY_CHOICES:
+            print(f"relu, S = {s}, seed {seed}: {census(s, 'relu', seed)}")
+    for seed in seeds:
+        for output in ("relu", "linear"):
+            print(
+                f"decay 1.0, S = 0.999, {output}, seed {seed}: {census(0.999, output, seed, 1.0)}"
+            )
+    for seed in range(21):
+        r = train_superposition_model(0.99, "relu", 0.7, seed)
+        n = int(tl.represented(r.W.unsqueeze(0)).sum())
+        print(f"relu, S = 0.99, seed {seed:2d}: {n} features, loss {r.loss:.5f}")
+
+
+def dynamics(seeds: tuple[int, ...] = (0, 1, 2)) -> None:
+    """Notebook 06's explorer (eight 6 → 2 models) and its triples prompt."""
+    from toy_lib import learning_dynamics as dyn
+
+    def levels(run: dyn.Dynamics, snapshot: int, model: int) -> str:
+        f = [p.fraction for p in run.levels]
+        idx = dyn.level_index(run.D[snapshot, model], f, 0.015).tolist()
+        return ", ".join(run.levels[i].label if i >= 0 else "–" for i in idx)
+
+    small = dyn.train_dynamics(density=0.05, init_scale=0.1, seed=0)
+    best = max(small.coinciding(), key=lambda j: j.loss_drop)
+    k = best.instance
+    for name, t in (("plateau start", best.plateau_start), ("jump start", best.start),
+                    ("jump end", best.end), ("last", len(small.steps) - 1)):  # fmt: skip
+        W = small.W[t, k]
+        cos = tl.cosine_similarity(W.unsqueeze(0))[0]
+        rep = tl.represented(W.unsqueeze(0))[0].nonzero().flatten().tolist()
+        pairs = [(i, j) for i in rep for j in rep if i < j and cos[i, j] < -0.9]
+        print(f"model {k} at {name} (step {int(small.steps[t])}): levels [{levels(small, t, k)}], "
+              f"represented {rep}, antipodal pairs {pairs}")  # fmt: skip
+    for seed in seeds:
+        for scale in (1.0, 0.1, 0.01):
+            run = dyn.train_dynamics(density=0.05, init_scale=scale, seed=seed)
+            print(f"seed {seed}, init {scale}: {len(run.jumps)} jumps, {len(run.coinciding())} "
+                  f"coinciding, in models {run.instances_with_jump}; "
+                  f"{sorted({j.label for j in run.jumps})}")  # fmt: skip
+    for density in (0.1, 0.2):
+        run = dyn.train_dynamics(density=density, init_scale=0.1, seed=0)
+        finals = [levels(run, -1, m) for m in range(run.W.shape[1])]
+        print(
+            f"density {density}: jumps {sorted({j.label for j in run.jumps})}; final levels {finals}"
+        )
+    for density, scale, seed in ((0.1, 0.1, 0), (0.05, 0.1, 1), (0.05, 0.3, 1)):
+        run = dyn.train_triples(density=density, init_scale=scale, seed=seed)
+        print(
+            f"triples density {density}, init {scale}, seed {seed}: model 0 {run.stages(0)}; "
+            f"octahedra {run.octahedra} of {run.W.shape[1]}"
+        )
+
+
+NOTEBOOKS = {"01": intro, "02": superposition, "06": dynamics, "08": privileged}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
