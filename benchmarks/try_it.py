@@ -186,7 +186,44 @@ def nonuniform(seeds: tuple[int, ...] = (0, 1, 2)) -> None:
                 print(f"{structure} | {density} | seed {seed}: {words}, loss {r.loss:.5f}")
 
 
-NOTEBOOKS = {"01": intro, "02": superposition, "05": nonuniform, "06": dynamics, "08": privileged}
+def phase(seeds: tuple[int, ...] = (0, 1, 2, 3, 4)) -> None:
+    """Notebook 03's explorer (one cell, best of 8 by exact loss) on the notebook's grid."""
+    from toy_lib.phase_change import PHASE_PROBLEMS, train_phase_cell
+
+    r_grid, p_grid = torch.logspace(-1, 1, 20), torch.logspace(-2, 0, 20)
+    two, three = PHASE_PROBLEMS["2 → 1"], PHASE_PROBLEMS["3 → 2"]
+    r = float(r_grid[9])
+    print(f"2 → 1 at r = {r:.3f}; the paper's boundary p = 4r/(2 + 5r) = {4 * r / (2 + 5 * r):.3f}")
+    for p in p_grid.tolist():
+        res = train_phase_cell(two, r, p)
+        print(f"  p = {p:.3f}: {two.phases[res.phase] if res.phase >= 0 else 'none'}, "
+              f"W {[round(v, 2) for v in res.W.flatten().tolist()]}, "
+              f"b {[round(v, 3) for v in res.b.tolist()]}")  # fmt: skip
+    for r in (float(r_grid[9]), float(r_grid[10])):
+        for seed in seeds:
+            res = train_phase_cell(three, r, float(p_grid[17]), seed=seed)
+            cos = tl.cosine_similarity(res.W.unsqueeze(0))[0]
+            name = three.phases[res.phase] if res.phase >= 0 else "none of the four"
+            print(f"3 → 2 at r = {r:.3f}, p = {float(p_grid[17]):.3f}, seed {seed}: {name}, "
+                  f"cosines {[round(float(cos[i, j]), 2) for i, j in ((0, 1), (0, 2), (1, 2))]}, "
+                  f"loss {res.loss:.5f}")  # fmt: skip
+    for seed in seeds:
+        res = train_phase_cell(three, 10.0, 0.01, seed=seed)
+        cos = tl.cosine_similarity(res.W.unsqueeze(0))[0]
+        name = three.phases[res.phase] if res.phase >= 0 else "none of the four"
+        print(f"3 → 2 at r = 10, p = 0.01, seed {seed}: {name}, "
+              f"cosines {[round(float(cos[i, j]), 2) for i, j in ((0, 1), (0, 2), (1, 2))]}, "
+              f"loss {res.loss:.6f}")  # fmt: skip
+
+
+NOTEBOOKS = {
+    "01": intro,
+    "02": superposition,
+    "03": phase,
+    "05": nonuniform,
+    "06": dynamics,
+    "08": privileged,
+}
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
