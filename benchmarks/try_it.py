@@ -216,6 +216,39 @@ def phase(seeds: tuple[int, ...] = (0, 1, 2, 3, 4)) -> None:
               f"loss {res.loss:.6f}")  # fmt: skip
 
 
+def computation(seeds: tuple[int, ...] = (0, 1, 2)) -> None:
+    """Notebook 09's explorer (20 → m absolute-value model, best of 4, 5,000 steps)."""
+    from toy_lib.computation_in_superposition import (
+        COMPUTATION_DENSITIES,
+        find_motifs,
+        train_abs,
+        two_neuron_features,
+    )
+
+    def census(density: float, m: int, seed: int) -> tuple[str, list]:
+        run = train_abs(density, n_features=20, n_hidden=m, restarts=4, seed=seed, steps=5000,
+                        progress=False, eval_samples=16_384)  # fmt: skip
+        report = two_neuron_features(run.model)
+        motifs = find_motifs(run.model.W1, run.model.W2, run.model.b)[0]
+        pairs = [f"{mo.strong}→{mo.weak} (neuron {mo.neuron}, inhibitors {list(mo.inhibitors)})"
+                 for mo in motifs]  # fmt: skip
+        text = (f"{int(report.n_computed[0])} computed, {int(report.n_two_neuron[0])} on two "
+                f"neurons, {len(motifs)} motifs on {len({mo.neuron for mo in motifs})} neurons")  # fmt: skip
+        return text, pairs
+
+    for seed in seeds:
+        for density in COMPUTATION_DENSITIES:
+            text, pairs = census(density, 10, seed)
+            print(f"seed {seed}, density {density}: {text}: {pairs}")
+    for seed in (3, 4):
+        text, pairs = census(0.1, 10, seed)
+        print(f"seed {seed}, density 0.1: {text}: {pairs}")
+    for m in (4, 6, 20):
+        for seed in seeds:
+            text, pairs = census(0.1, m, seed)
+            print(f"{m} neurons, seed {seed}, density 0.1: {text}")
+
+
 NOTEBOOKS = {
     "01": intro,
     "02": superposition,
@@ -223,6 +256,7 @@ NOTEBOOKS = {
     "05": nonuniform,
     "06": dynamics,
     "08": privileged,
+    "09": computation,
 }
 
 if __name__ == "__main__":
