@@ -311,6 +311,23 @@ CASES["cosine_similarity"] = (
 )
 
 
+def share_nan_for_flat(L, t0, t1):
+    return (L[t0] - L[t1]) / (L[0] - L[-1])
+
+
+CASES["descent_share"] = (
+    tl.learning_dynamics.check_descent_share,
+    tl.learning_dynamics.descent_share,
+    [
+        (lambda L, t0, t1: L[t0] - L[t1], "the fall itself"),
+        (lambda L, t0, t1: -tl.learning_dynamics.descent_share(L, t0, t1), "sign is flipped"),
+        (lambda L, t0, t1: (L[t0] - L[t1]) / L[0], "starting loss"),
+        (share_nan_for_flat, "instead of 0"),
+        (lambda L, t0, t1: tl.learning_dynamics.descent_share(L, t0, t1 + 1), "values differ"),
+    ],
+)
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_the_reference_passes_fast_and_is_kept(name, capsys):
     check, reference, _ = CASES[name]

@@ -1,4 +1,5 @@
-"""Section 6's exercise check: which energy level a feature sits at (:func:`level_index`)."""
+"""Section 6's exercise checks: which energy level a feature sits at (:func:`level_index`) and a loss
+change as a share of the run's descent (:func:`descent_share`)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from collections.abc import Callable
 import torch
 
 from ..checks import Check, Mistake, WrongAnswer, call_learner, compare_with_reference
-from .experiment import level_index
+from .experiment import descent_share, level_index
 
-__all__ = ["check_level_index"]
+__all__ = ["check_descent_share", "check_level_index"]
 
 _LEVELS = [(1.0, 2 / 3, 0.5, 0.4, 1 / 3), (0.5, 1.0, 0.4, 2 / 3), (0.75, 0.5, 0.6)]
 
@@ -77,3 +78,55 @@ def _judge(fn: Callable) -> None:
 check_level_index = Check("level_index", level_index, _judge)
 """Exercise: ``level_index(D (any shape), levels (list), tol) → int64 like D``: the index into
 ``levels`` of the level within ``tol`` of each ``D_i``, −1 when none is (or ``D_i`` is NaN)."""
+
+
+def _loss_cases() -> list[tuple[torch.Tensor, int, int]]:
+    """Loss curves ``(snapshots, instances)``: falling ones of different depths, one flat run."""
+    g = torch.Generator().manual_seed(60)
+    cases = []
+    for snapshots, instances, t0, t1 in [(20, 3, 4, 9), (50, 5, 0, 49), (30, 4, 10, 12)]:
+        steps = torch.rand(snapshots, instances, generator=g, dtype=torch.float64)
+        L = (
+            1.0
+            + 2 * torch.rand(instances, generator=g, dtype=torch.float64)
+            - steps.cumsum(0) / snapshots
+        )
+        L[:, -1] = 0.7  # a run that did not descend: share 0
+        cases.append((L, t0, t1))
+    return cases
+
+
+_SHARE_MISTAKES = [
+    Mistake(
+        lambda L, t0, t1: L[t0] - L[t1],
+        "this is the fall itself: divide it by the run's whole descent, L[0] − L[-1]",
+    ),
+    Mistake(
+        lambda L, t0, t1: torch.where(L[0] - L[-1] > 0, (L[t1] - L[t0]) / (L[0] - L[-1]), 0.0),
+        "the sign is flipped: a falling loss gives a positive share, (L[t0] − L[t1]) / descent",
+    ),
+    Mistake(
+        lambda L, t0, t1: (L[t0] - L[t1]) / L[0],
+        "divided by the starting loss L[0]: divide by the descent L[0] − L[-1], the part the "
+        "run can learn",
+    ),
+]
+
+
+def _judge_share(fn: Callable) -> None:
+    cases = _loss_cases()
+    L, t0, t1 = cases[0]
+    out = call_learner(fn, (L, t0, t1))
+    if isinstance(out, torch.Tensor) and out.shape == L.shape[1:] and not out[-1] == 0:
+        raise WrongAnswer(
+            f"a run whose loss did not descend gets {out[-1].item():.4g} instead of 0 (its "
+            "descent is 0: guard the division)"
+        )
+    compare_with_reference(
+        fn, descent_share, cases, _SHARE_MISTAKES, "(instances,): one share per run"
+    )
+
+
+check_descent_share = Check("descent_share", descent_share, _judge_share)
+"""Exercise: ``descent_share(L (snapshots, instances), t0, t1) → (instances,)``: ``(L[t0] − L[t1]) /
+(L[0] − L[-1])``, 0 for a run that did not descend."""

@@ -55,6 +55,7 @@ __all__ = [
     "INIT_SCALES",
     "Jump",
     "analyze",
+    "descent_share",
     "drop_windows",
     "find_jumps",
     "fraction_label",
@@ -242,9 +243,12 @@ class Jump:
         return f"{fraction_label(self.from_level)} → {fraction_label(self.to_level)}"
 
 
-def _fall(L: torch.Tensor, t0: torch.Tensor | int, t1: torch.Tensor | int) -> torch.Tensor:
-    """Fall of ``L`` (``(snapshots, ...)``) from snapshot ``t0`` to ``t1``, as a share of the whole
-    run's descent ``L[0] − L[-1]`` (0 where the run did not descend)."""
+def descent_share(L: torch.Tensor, t0: torch.Tensor | int, t1: torch.Tensor | int) -> torch.Tensor:
+    """Fall of the loss ``L (snapshots, ...)`` from snapshot ``t0`` to ``t1``, as a share of the
+    whole run's descent ``L[0] − L[-1]``: ``(...)``, 0 where the run did not descend.
+
+    Every loss change in this module is measured this way, so a run whose loss is mostly
+    irreducible is judged by the part it can learn."""
     descent = L[0] - L[-1]
     return torch.where(descent > 0, (L[t0] - L[t1]) / descent.clamp_min(1e-30), 0.0)
 
@@ -286,9 +290,11 @@ def drop_windows(
     out = torch.zeros(L.shape, dtype=torch.bool)
     a = torch.arange(hold - 1, L.shape[0] - span)
     if a.numel():
-        before = _fall(L, a - hold + 1, a)
-        settled = _fall(L, a - hold + 1, a - 1)
-        out[a] = _drops(_fall(L, a, a + span), span, before, hold - 1, settled, min_drop, flat)
+        before = descent_share(L, a - hold + 1, a)
+        settled = descent_share(L, a - hold + 1, a - 1)
+        out[a] = _drops(
+            descent_share(L, a, a + span), span, before, hold - 1, settled, min_drop, flat
+        )
     return out
 
 
@@ -352,9 +358,9 @@ def find_jumps(
             for (p, a, g0), (b, _, g1) in zip(runs[:-1], runs[1:], strict=True):
                 if g0 == g1 or b - a > window:
                     continue
-                drop = float(_fall(L[:, k], a, b))
-                before = float(_fall(L[:, k], p, a))
-                settled = float(_fall(L[:, k], p, a - 1))
+                drop = float(descent_share(L[:, k], a, b))
+                before = float(descent_share(L[:, k], p, a))
+                settled = float(descent_share(L[:, k], p, a - 1))
                 jumps.append(
                     Jump(
                         instance=k,
