@@ -249,12 +249,47 @@ def computation(seeds: tuple[int, ...] = (0, 1, 2)) -> None:
             print(f"{m} neurons, seed {seed}, density 0.1: {text}")
 
 
+def robustness() -> None:
+    """Notebook 07's explorer on the uniform sweep the notebook trains (seed 0; 512 inputs)."""
+    a = tl.adversarial_robustness
+    model = a.train_family("uniform", seed=0)
+    n = model.cfg.n_instances
+
+    def attacked(one: tl.ToyModel, fraction: float) -> str:
+        x = tl.generate_batch(
+            one.feature_probability, 512, generator=torch.Generator().manual_seed(0)
+        )
+        eps = a.attack_budget(x, fraction)
+        reference = a.no_superposition_model(one.cfg, one.output)
+        values = {name: float(a.vulnerability(one, x, eps, attack, reference))
+                  for name, attack in a.ATTACKS.items()}  # fmt: skip
+        return f"ε {float(eps):.3f}: " + ", ".join(f"{k} {v:.2f}" for k, v in values.items())
+
+    sparsest = a.one_instance(model, n - 1)
+    print(f"sparsest: density {float(sparsest.cfg.probability[0, 0]):.4f}, "
+          f"mean bias {float(sparsest.b.mean()):.3f}")  # fmt: skip
+    for fraction in (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0):
+        print(f"  budget {fraction} × mean ‖x‖: {attacked(sparsest, fraction)}")
+    for seed in (1, 2):
+        again = a.train_restarts(sparsest.cfg, 1, seed, sparsest.output)
+        print(f"  retrained from seed {seed}, budget 0.1: {attacked(again, 0.1)}")
+    middle = a.one_instance(model, n // 2)
+    W = middle.W.detach()[0]
+    gram = W.T @ W
+    rep = tl.represented(W.unsqueeze(0))[0]
+    touched = ((gram.abs() > 0.1) & ~torch.eye(W.shape[1], dtype=torch.bool))[rep].sum(-1)
+    print(f"middle model (density {float(middle.cfg.probability[0, 0]):.4f}): a represented "
+          f"feature's WᵀW row has |entry| > 0.1 with {touched.min()}-{touched.max()} other features "
+          f"(median {touched.median()})")  # fmt: skip
+
+
 NOTEBOOKS = {
     "01": intro,
     "02": superposition,
     "03": phase,
     "05": nonuniform,
     "06": dynamics,
+    "07": robustness,
     "08": privileged,
     "09": computation,
 }

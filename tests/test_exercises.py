@@ -46,7 +46,7 @@ def test_the_generator_reports_a_stale_or_missing_exercise_notebook(tmp_path, ca
     nbformat.write(nb, tmp_path / SOLUTIONS[0].name)
     assert exercises.main(["--notebooks", str(tmp_path), "--check"]) == 1
     assert "is not what" in capsys.readouterr().err
-    assert exercises.main(["--notebooks", str(tmp_path)]) == 0
+    assert exercises.main(["--notebooks", str(tmp_path), "--no-execute"]) == 0
     assert exercises.main(["--notebooks", str(tmp_path), "--check"]) == 0
     (tmp_path / "exercises" / "99_gone.ipynb").write_text("{}")
     assert exercises.main(["--notebooks", str(tmp_path), "--check"]) == 1
@@ -67,6 +67,15 @@ def test_every_solution_passes_its_check(solution, capsys):
         namespace = {"torch": torch, "tl": tl}
         exec(cell.source, namespace)  # the solution notebook's own cell
         assert "✔" in capsys.readouterr().out, cell.source
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
+def test_the_committed_exercise_notebook_holds_the_outputs_of_a_run_with_its_stubs(solution):
+    nb = nbformat.read(NOTEBOOKS / exercises.FOLDER / solution.name, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count is not None for c in code), "every cell ran"
+    for cell in exercise_cells(nb, exercises.STUB):
+        assert "not implemented yet" in "".join(o.get("text", "") for o in cell.outputs)
 
 
 @pytest.mark.slow

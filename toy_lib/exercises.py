@@ -9,10 +9,11 @@ A solution notebook marks each exercise's solution the way nbgrader does, inside
 
 The exercise version (``notebooks/exercises/NN_*.ipynb``) replaces every marked block by a stub
 that raises ``NotImplementedError`` (the check after it then says "not implemented yet" and the
-notebook goes on with the library's version), clears all outputs, points the Colab badge at itself
-and links the solution notebook. Only notebooks with at least one marked block get an exercise
-version. Run ``python -m toy_lib.exercises`` after editing a solution notebook; ``--check`` only
-reports which exercise notebooks are out of date (the test suite runs it).
+notebook goes on with the library's version), points the Colab badge at itself and links the
+solution notebook; it is saved with the outputs of a run with every stub untouched. Only notebooks
+with at least one marked block get an exercise version. Run ``python -m toy_lib.exercises`` after
+editing a solution notebook; ``--check`` only reports which exercise notebooks are out of date
+(their sources; the test suite runs it).
 
 Why by hand: nbgrader's ``generate_assignment`` does this inside its course-directory and database
 layout, and brings a server extension, SQLAlchemy and Alembic; the transformation itself is a few
@@ -29,7 +30,16 @@ from pathlib import Path
 
 import nbformat
 
-__all__ = ["BEGIN", "END", "STUB", "exercise_notebook", "has_exercises", "main", "strip_solutions"]
+__all__ = [
+    "BEGIN",
+    "END",
+    "STUB",
+    "exercise_notebook",
+    "has_exercises",
+    "main",
+    "strip_solutions",
+    "without_outputs",
+]
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -85,13 +95,10 @@ def exercise_notebook(
 
     ``exercise_names``: file names of every notebook that has an exercise version (for links).
     """
-    out = copy.deepcopy(nb)
+    out = without_outputs(nb)
     for cell in out.cells:
-        cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
             cell.source = strip_solutions(cell.source)
-            cell.outputs = []
-            cell.execution_count = None
         else:
             cell.source = _relink(cell.source, name, exercise_names)
     title = out.cells[0]
@@ -116,30 +123,63 @@ def _pairs(notebooks: Path) -> list[tuple[Path, Path]]:
     ]
 
 
-def _render(solution: Path, names: set[str]) -> str:
-    nb = exercise_notebook(nbformat.read(solution, as_version=4), solution.name, names)
-    return nbformat.writes(nb) + "\n"
+def without_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``nb`` without outputs, execution counts, timings and saved widget state: what
+    the script generates, which ``--check`` compares."""
+    out = copy.deepcopy(nb)
+    out.metadata.pop("widgets", None)
+    for cell in out.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return out
+
+
+def _generate(solution: Path, names: set[str]) -> nbformat.NotebookNode:
+    return exercise_notebook(nbformat.read(solution, as_version=4), solution.name, names)
+
+
+def _same(a: nbformat.NotebookNode, b: nbformat.NotebookNode) -> bool:
+    return nbformat.writes(without_outputs(a)) == nbformat.writes(without_outputs(b))
 
 
 def main(argv: list[str] | None = None) -> int:
     """Write (or with ``--check`` compare) every exercise notebook; the exit code is 1 when
-    ``--check`` finds one missing or out of date, or a stale exercise notebook without a source."""
+    ``--check`` finds one missing or out of date, or a stale exercise notebook without a source.
+
+    Writing runs each new or changed exercise notebook top to bottom with its stubs untouched (as a
+    learner first opens it) and saves the outputs, like every notebook of the course; ``--force``
+    runs the unchanged ones again too, ``--no-execute`` saves them without outputs."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notebooks", type=Path, default=Path("notebooks"))
     parser.add_argument("--check", action="store_true", help="compare only; write nothing")
+    parser.add_argument("--force", action="store_true", help="run unchanged notebooks again")
+    parser.add_argument("--no-execute", action="store_true", help="save without outputs")
     args = parser.parse_args(argv)
     pairs = _pairs(args.notebooks)
     names = {solution.name for solution, _ in pairs}
     stale = []
     for solution, exercise in pairs:
-        text = _render(solution, names)
+        nb = _generate(solution, names)
+        old = nbformat.read(exercise, as_version=4) if exercise.exists() else None
         if args.check:
-            if not exercise.exists() or exercise.read_text(encoding="utf-8") != text:
+            if old is None or not _same(old, nb):
                 stale.append(f"{exercise} is not what {solution} generates")
-        else:
-            exercise.parent.mkdir(exist_ok=True)
-            exercise.write_text(text, encoding="utf-8")
-            print(f"wrote {exercise}")
+            continue
+        if old is not None and _same(old, nb) and not args.force:
+            print(f"unchanged {exercise}")
+            continue
+        exercise.parent.mkdir(exist_ok=True)
+        if not args.no_execute:
+            from nbclient import NotebookClient  # only here: generating needs a kernel
+
+            NotebookClient(
+                nb, timeout=1800, kernel_name="python3",
+                resources={"metadata": {"path": str(exercise.parent)}},
+            ).execute()  # fmt: skip
+        exercise.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+        print(f"wrote {exercise}")
     orphans = sorted(set((args.notebooks / FOLDER).glob("*.ipynb")) - {e for _, e in pairs})
     stale += [f"{path} has no solution notebook with exercises" for path in orphans]
     for line in stale:
