@@ -267,7 +267,7 @@ def robustness() -> None:
 
     sparsest = a.one_instance(model, n - 1)
     print(f"sparsest: density {float(sparsest.cfg.probability[0, 0]):.4f}, "
-          f"mean bias {float(sparsest.b.mean()):.3f}")  # fmt: skip
+          f"mean bias {float(sparsest.b.detach().mean()):.3f}")  # fmt: skip
     for fraction in (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0):
         print(f"  budget {fraction} × mean ‖x‖: {attacked(sparsest, fraction)}")
     for seed in (1, 2):
