@@ -181,7 +181,7 @@ def mono_nan_for_dead(W):
 
 CASES["privileged_forward"] = (
     checks.check_privileged_forward,
-    checks._privileged_forward,
+    checks.privileged_forward,
     [
         (lambda W, b, x: tl.models.tied_forward(W, b, x), "hidden layer has no ReLU"),
         (

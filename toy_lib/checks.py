@@ -28,12 +28,14 @@ from .metrics import cosine_similarity, feature_dimensionality, monosemanticity
 from .models import tied_forward, weighted_loss
 
 __all__ = [
+    # the pieces a check is built from
     "Check",
     "CheckResult",
     "Mistake",
     "WrongAnswer",
     "call_learner",
     "compare_with_reference",
+    # the checks of the core's exercises
     "check_correlated_pairs",
     "check_cosine_similarity",
     "check_feature_dimensionality",
@@ -41,8 +43,10 @@ __all__ = [
     "check_monosemanticity",
     "check_privileged_forward",
     "check_sparse_batch",
-    "correlated_pairs_batch",
     "check_weighted_loss",
+    # references that exist only for an exercise
+    "correlated_pairs_batch",
+    "privileged_forward",
 ]
 
 
@@ -511,7 +515,7 @@ check_feature_dimensionality = Check(
 # ---------------------------------------------------------------- privileged basis (notebook 08)
 
 
-def _privileged_forward(W: torch.Tensor, b: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+def privileged_forward(W: torch.Tensor, b: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """``h = ReLU(W x)``, ``x' = ReLU(Wᵀ h + b)``: the §8 model, shapes as :func:`tied_forward`."""
     return tied_forward(W, b, x, hidden_activation="relu")
 
@@ -545,7 +549,7 @@ def _privileged_mistakes() -> list[Mistake]:
 def _judge_privileged_forward(fn: Callable) -> None:
     compare_with_reference(
         fn,
-        _privileged_forward,
+        privileged_forward,
         _tied_cases(4),
         _privileged_mistakes(),
         "(instances, batch, features), like x",
@@ -553,7 +557,7 @@ def _judge_privileged_forward(fn: Callable) -> None:
 
 
 check_privileged_forward = Check(
-    "privileged_forward", _privileged_forward, _judge_privileged_forward
+    "privileged_forward", privileged_forward, _judge_privileged_forward
 )
 """Exercise: ``privileged_forward(W (instances, neurons, features), b (instances, features), x
 (instances, batch, features)) → x' = ReLU(Wᵀ ReLU(W x) + b)``, ``(instances, batch, features)``."""
