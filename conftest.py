@@ -10,3 +10,20 @@ import torch
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["OMP_NUM_THREADS"] = "1"
     torch.set_num_threads(1)
+
+
+def pytest_collection_modifyitems(config, items):  # noqa: ANN001, ANN201, ARG001
+    """Long files first: the notebooks, then test files with slow or browser tests, then the rest.
+
+    xdist (``--dist loadfile``) hands out whole files in collection order, so a long file collected
+    late keeps one worker busy while the other has nothing left; starting the long ones first lets
+    the many short files fill in at the end. The order within each group is kept.
+    """
+    long_files = {
+        item.path
+        for item in items
+        if item.path.suffix == ".ipynb"
+        or item.get_closest_marker("slow")
+        or item.get_closest_marker("browser")
+    }
+    items.sort(key=lambda item: (item.path.suffix != ".ipynb", item.path not in long_files))

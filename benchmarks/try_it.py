@@ -249,6 +249,52 @@ def computation(seeds: tuple[int, ...] = (0, 1, 2)) -> None:
             print(f"{m} neurons, seed {seed}, density 0.1: {text}")
 
 
+def geometry(seeds: tuple[int, ...] = (1, 2, 3)) -> None:
+    """Notebook 04's explorer on the sweep the notebook trains (seed 0), its retrain (seeds 1-3),
+    and the finer sweep of its Try-it prompt (seeds 1 and 2)."""
+    g = tl.geometry_uniform
+    cfg = g.uniform_sweep("colab")
+    density = cfg.probability[:, 0]
+    model = tl.ToyModel(cfg, seed=0)
+    tl.train(model, seed=0, progress=False)
+    W = model.W.detach()
+    dims, rep = tl.feature_dimensionality(W), tl.represented(W)
+    for k in range(cfg.n_instances):
+        on_half = ((dims[k] - 0.5).abs() <= 0.03)[rep[k]].float().mean()
+        factors = g.tegum_factors(W[k])
+        unnamed = [f"{len(f.features)} in {f.rank}-D: D_i {min(f.dimensionality):.2f}-"
+                   f"{max(f.dimensionality):.2f}" for f in factors if f.polytope is None]  # fmt: skip
+        print(f"1/(1-S) = {1 / float(density[k]):6.2f}: {on_half:.0%} of {int(rep[k].sum())} "
+              f"represented within ±0.03 of 1/2; {g.summarize_factors(factors)}; unnamed {unnamed}")  # fmt: skip
+        for f in factors:
+            if f.polytope is not None and f.polytope.name == "triangle":
+                print(f"    triangle {list(f.features)}: D_i {[round(v, 3) for v in f.dimensionality]}, "
+                      f"own shape {[round(v, 3) for v in f.shape_dimensionality]}, leakage {f.leakage:.2f}")  # fmt: skip
+    k = int((1 / density - 1.60).abs().argmin())
+    for seed in seeds:
+        one = tl.ToyModel(tl.Config(200, 20, feature_probability=float(density[k]), importance=1.0),
+                          seed=seed)  # fmt: skip
+        tl.train(one, seed=seed, progress=False)
+        print(f"1/(1-S) = {1 / float(density[k]):.2f} retrained, seed {seed}: "
+              f"{g.summarize_factors(g.tegum_factors(one.W.detach()[0]))}")  # fmt: skip
+    for seed in (1, 2):
+        fine = tl.Config(
+            200, 20, 20, feature_probability=1 / torch.linspace(1.2, 1.6, 20), importance=1.0
+        )
+        m = tl.ToyModel(fine, seed=seed)
+        tl.train(m, seed=seed, progress=False)
+        Wf = m.W.detach()
+        d, r = tl.feature_dimensionality(Wf), tl.represented(Wf)
+        tetra = int(
+            g.polytope_census(Wf)[
+                :, [p.name for p in g.UNIFORM_POLYTOPES].index("tetrahedron")
+            ].sum()
+        )
+        print(f"finer sweep, seed {seed}: {int((r & ((d - 0.75).abs() <= 0.01)).sum())} features within "
+              f"±0.01 of 3/4, {int((r & ((d - 0.75).abs() <= 0.05)).sum())} within ±0.05; "
+              f"tetrahedra {tetra}")  # fmt: skip
+
+
 def robustness() -> None:
     """Notebook 07's explorer on the uniform sweep the notebook trains (seed 0; 512 inputs)."""
     a = tl.adversarial_robustness
@@ -287,6 +333,7 @@ NOTEBOOKS = {
     "01": intro,
     "02": superposition,
     "03": phase,
+    "04": geometry,
     "05": nonuniform,
     "06": dynamics,
     "07": robustness,

@@ -229,6 +229,7 @@ def test_section1_result_with_either_optimizer(weight_decay, seed):
     )
 
 
+@pytest.mark.slow
 def test_section1_result_with_the_torch_engine():
     check_section1(tl.train_best_of(SECTION1, k=8, seed=0, engine="torch", progress=False).model.W)
 
