@@ -35,6 +35,7 @@ __all__ = [
     "WrongAnswer",
     "call_learner",
     "compare_with_reference",
+    "zero_where",
     # the checks of the core's exercises
     "check_correlated_pairs",
     "check_cosine_similarity",
@@ -148,10 +149,10 @@ def compare_with_reference(
         )
 
 
-def _zero_where(fn: Callable, W: torch.Tensor, zero: torch.Tensor, what: str) -> None:
-    """Before comparing values: ``fn(W)`` must be 0 where ``zero`` (a boolean mask shaped like the
-    expected output) is set, where a careless division gives NaN."""
-    out = call_learner(fn, (W,))
+def zero_where(fn: Callable, args: Sequence[object], zero: torch.Tensor, what: str) -> None:
+    """Before comparing values: ``fn(*args)`` must be 0 where ``zero`` (a boolean mask shaped like
+    the expected output) is set, where a careless division gives NaN; ``what`` names those entries."""
+    out = call_learner(fn, args)
     if isinstance(out, torch.Tensor) and out.shape == zero.shape and not (out[zero] == 0).all():
         raise WrongAnswer(
             f"{what} gets {out[zero][0].item()} instead of 0 (guard the division, e.g. with "
@@ -357,11 +358,8 @@ def _tied_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tenso
 
 
 def _forward_mistakes() -> list[Mistake]:
-    def bmm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        return torch.bmm(a, b)
-
     def wtwx(W: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        return bmm(bmm(x, W.transpose(1, 2)), W)
+        return torch.bmm(torch.bmm(x, W.transpose(1, 2)), W)
 
     return [
         Mistake(
@@ -375,7 +373,7 @@ def _forward_mistakes() -> list[Mistake]:
         ),
         Mistake(
             lambda W, b, x: torch.relu(
-                bmm(torch.relu(bmm(x, W.transpose(1, 2))), W) + b.unsqueeze(1)
+                torch.bmm(torch.relu(torch.bmm(x, W.transpose(1, 2))), W) + b.unsqueeze(1)
             ),
             "a ReLU on the hidden layer too: here h = Wx is linear; only the output has a ReLU",
         ),
@@ -495,7 +493,7 @@ _DIMENSIONALITY_MISTAKES = [
 def _judge_dimensionality(fn: Callable) -> None:
     cases = _weight_cases(3)
     W = cases[-1][0]
-    _zero_where(fn, W, W.norm(dim=-2) == 0, "a feature with W_i = 0")
+    zero_where(fn, (W,), W.norm(dim=-2) == 0, "a feature with W_i = 0")
     compare_with_reference(
         fn,
         feature_dimensionality,
@@ -594,7 +592,7 @@ _MONOSEMANTICITY_MISTAKES = [
 def _judge_monosemanticity(fn: Callable) -> None:
     cases = _neuron_cases(5)
     W = cases[-1][0]
-    _zero_where(fn, W, (W == 0).all(-1), "a neuron whose weights are all 0")
+    zero_where(fn, (W,), (W == 0).all(-1), "a neuron whose weights are all 0")
     compare_with_reference(
         fn,
         monosemanticity,
@@ -638,7 +636,7 @@ def _judge_cosine(fn: Callable) -> None:
     W = cases[-1][0]
     dropped = W.norm(dim=-2) == 0  # (instances, features)
     zero = dropped.unsqueeze(-1) | dropped.unsqueeze(-2)  # their rows and columns
-    _zero_where(fn, W, zero, "the cosine with a feature whose W_i = 0")
+    zero_where(fn, (W,), zero, "the cosine with a feature whose W_i = 0")
     compare_with_reference(
         fn, cosine_similarity, cases, _cosine_mistakes(), "(instances, features, features)"
     )
