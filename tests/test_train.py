@@ -1,5 +1,6 @@
 """The training engines: gradients, optimiser, determinism, data, validation and the §1 result."""
 
+import importlib
 from functools import partial
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from helpers import MODEL_KINDS, autograd_loss, kernel_batch, random_case
 import toy_lib as tl
 from toy_lib import _kernels
 from toy_lib.train import analytic_grads
+
+train_module = importlib.import_module("toy_lib.train")  # tl.train is the function
 
 
 def small_cfg(n_instances: int = 3, n_features: int = 5, n_hidden: int = 2, p=0.3) -> tl.Config:
@@ -121,6 +124,21 @@ def test_numba_and_torch_evaluations_agree_within_sampling_noise(kind):
     assert not torch.equal(fast.float(), slow.float()), "the engines draw different numbers"
 
 
+def test_the_numba_engine_leaves_torch_threads_alone():
+    """It runs its own threads and never starts numba's threading layer: with OpenMP, that layer
+    shares torch's thread pool and set torch to numba's thread count (in a test worker limited to one
+    torch thread, small torch ops then ran 12 times slower next to another busy worker)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # as in a test worker, so that a change to the pool would show
+    try:
+        model = tl.ToyModel(small_cfg(n_instances=4))
+        tl.train(model, steps=50, progress=False, engine="numba")
+        tl.evaluate_loss(model, n_samples=10_000, engine="numba")
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_numba_evaluation_refuses_samples_its_counters_cannot_address():
     model = tl.ToyModel(small_cfg(n_features=5))
     with pytest.raises(ValueError, match="n_samples=500000000 is too large for 5 features"):
@@ -129,14 +147,15 @@ def test_numba_evaluation_refuses_samples_its_counters_cannot_address():
         tl.evaluate_loss(model, engine="gpu")
 
 
-def test_same_seed_same_weights_and_thread_count_does_not_matter():
+def test_same_seed_same_weights_and_thread_count_does_not_matter(monkeypatch):
     runs = []
-    for threads in (1, numba.config.NUMBA_NUM_THREADS, numba.config.NUMBA_NUM_THREADS):
-        numba.set_num_threads(threads)
+    monkeypatch.setattr(train_module, "_cpu_count", lambda: 3)
+    for threads in (1, 3, 3):  # 3 instances: one slice, or three on as many threads
+        monkeypatch.setattr(numba.config, "NUMBA_NUM_THREADS", threads)
+        assert train_module.kernel_threads() == threads
         model = tl.ToyModel(small_cfg(), seed=1)
         tl.train(model, steps=300, seed=5, progress=False)
         runs.append(model.W.detach().clone())
-    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     assert torch.equal(runs[0], runs[1]) and torch.equal(runs[1], runs[2])
     other = tl.ToyModel(small_cfg(), seed=1)
     tl.train(other, steps=300, seed=6, progress=False)

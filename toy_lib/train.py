@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Literal
 
+import numba
 import numpy as np
 import torch
 
@@ -148,6 +149,13 @@ def _cpu_count() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+def kernel_threads() -> int:
+    """Threads the numba engine trains and evaluates on: one per CPU this process may use, or
+    fewer when the ``NUMBA_NUM_THREADS`` environment variable (read when numba is imported) says so,
+    e.g. to leave cores to other work. Results do not depend on it."""
+    return max(1, min(_cpu_count(), numba.config.NUMBA_NUM_THREADS))
+
+
 class _KernelModel:
     """A model as the numba kernels read it: float32 numpy copies of its weights and its data.
 
@@ -175,7 +183,7 @@ class _KernelModel:
             sets.fresh_value.numpy(),
         )
         self.flags = _kernels.Flags(self.relu, self.hidden_relu, model.signed_inputs)
-        self.threads = min(_cpu_count(), self.P.shape[0])
+        self.threads = min(kernel_threads(), self.P.shape[0])
 
     def in_slices(self, kernel: Callable, pool: ThreadPoolExecutor | None, *args: object) -> None:
         """Run ``kernel(first, last, *args)`` over the instances, one slice per thread of ``pool``."""
