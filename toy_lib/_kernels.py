@@ -492,6 +492,45 @@ def sample_batch(prob, lower, group, fresh, batch_size, seed, instance, step, si
     return X
 
 
+@nb.njit(fastmath=_FASTMATH, inline="always")
+def _instance_setup(state, data, inst):  # noqa: ANN001, ANN202
+    """Per-instance scratch for a training chunk: ``1/p`` per feature, the gradient arrays ``gP``
+    (like ``P[inst]``) and ``gb``, and flat views ``(P, gP, mP, vP)`` for AdamW."""
+    P, _, mP, vP, _, _ = state
+    _, n_mat, m, n = P.shape
+    prob = data.prob
+    inv_p = np.empty(n, dtype=np.float32)
+    for j in range(n):
+        inv_p[j] = np.float32(1.0) / prob[inst, j]
+    gP = np.empty((n_mat, m, n), dtype=np.float32)
+    gb = np.empty(n, dtype=np.float32)
+    size = n_mat * m * n
+    flat = (P[inst].reshape(size), gP.reshape(size), mP[inst].reshape(size), vP[inst].reshape(size))
+    return inv_p, gP, gb, flat
+
+
+@nb.njit(fastmath=_FASTMATH, inline="always")
+def _step_update(state, inst, step, batch_loss, schedule, adamw, gP, gb, flat, loss_out):  # noqa: ANN001, ANN202
+    """End of one step: record ``batch_loss`` and take the AdamW step on ``P`` and ``b``; or, when
+    the loss is not finite, write NaN for the rest of the chunk and return False (stop)."""
+    _, b, _, _, mb, vb = state
+    lrs, t0, _, _ = schedule
+    beta1, beta2, eps, weight_decay = adamw
+    if not np.isfinite(batch_loss):
+        for rest in range(step, lrs.shape[0]):
+            loss_out[rest, inst] = np.nan
+        return False
+    loss_out[step, inst] = batch_loss
+    t = t0 + step + 1
+    bc1 = 1.0 - beta1**t
+    bc2 = 1.0 - beta2**t
+    lr = lrs[step]
+    flat_P, flat_gP, flat_mP, flat_vP = flat
+    _adamw(flat_P, flat_gP, flat_mP, flat_vP, lr, beta1, beta2, eps, weight_decay, bc1, bc2)
+    _adamw(b[inst], gb, mb[inst], vb[inst], lr, beta1, beta2, eps, weight_decay, bc1, bc2)
+    return True
+
+
 @nb.njit(nogil=True, fastmath=_FASTMATH, cache=True)
 def train_chunk(first, last, state, data, schedule, flags, adamw, loss_out):  # noqa: ANN001, ANN201
     """Train instances ``first .. last-1`` (the caller runs slices on parallel threads) for
@@ -503,16 +542,14 @@ def train_chunk(first, last, state, data, schedule, flags, adamw, loss_out):  # 
     No numba ``parallel=True``: the GIL is released instead and the caller runs instance slices on
     its own threads. That keeps numba's OpenMP pool from spinning against torch's (measured 3x
     slower under load) and sets no global threading layer."""
-    P, b, mP, vP, mb, vb = state
-    imp, prob = data.imp, data.prob
+    P, b, _, _, _, _ = state
+    imp = data.imp
     lrs, t0, seed, batch_size = schedule
     relu, hidden_relu, signed = flags
-    beta1, beta2, eps, weight_decay = adamw
     _, n_mat, m, n = P.shape
     tied = n_mat == 1
     blocked = blocked_shape(m, n)
     v = 0 if tied else 1
-    steps = lrs.shape[0]
     scale = np.float32(2.0 / batch_size)
     tile = min(TILE, batch_size)
     for inst in range(first, last):
@@ -520,23 +557,13 @@ def train_chunk(first, last, state, data, schedule, flags, adamw, loss_out):  # 
         D = np.empty((n, tile), dtype=np.float32)
         H = np.empty((m, tile), dtype=np.float32)
         G = np.empty((m, tile), dtype=np.float32)
-        gP = np.empty((n_mat, m, n), dtype=np.float32)
-        gb = np.empty(n, dtype=np.float32)
-        inv_p = np.empty(n, dtype=np.float32)
-        for j in range(n):
-            inv_p[j] = np.float32(1.0) / prob[inst, j]
+        inv_p, gP, gb, flat = _instance_setup(state, data, inst)
         P_i = P[inst]
-        size = n_mat * m * n
-        flat_P = P_i.reshape(size)
-        flat_gP = gP.reshape(size)
-        flat_mP = mP[inst].reshape(size)
-        flat_vP = vP[inst].reshape(size)
         model = TileModel(P_i[0], P_i[v], tied, b[inst], imp[inst], relu, hidden_relu)
         buf = TileBuffers(H, D, G)
         grads = TileGrads(gP[0], gP[v], gb)
-        for step in range(steps):
-            t = t0 + step + 1
-            key1, key2 = step_keys(seed, inst, t)
+        for step in range(lrs.shape[0]):
+            key1, key2 = step_keys(seed, inst, t0 + step + 1)
             gP[:] = 0.0
             gb[:] = 0.0
             total = 0.0
@@ -544,17 +571,10 @@ def train_chunk(first, last, state, data, schedule, flags, adamw, loss_out):  # 
                 width = min(tile, batch_size - start)
                 _draw_tile(X, data, inst, inv_p, signed, key1, key2, batch_size, start, width)
                 total += _grad(blocked, model, X, width, scale, buf, grads)
-            batch_loss = total / batch_size
-            if not np.isfinite(batch_loss):
-                for rest in range(step, steps):
-                    loss_out[rest, inst] = np.nan
+            if not _step_update(
+                state, inst, step, total / batch_size, schedule, adamw, gP, gb, flat, loss_out
+            ):
                 break
-            loss_out[step, inst] = batch_loss
-            bc1 = 1.0 - beta1**t
-            bc2 = 1.0 - beta2**t
-            lr = lrs[step]
-            _adamw(flat_P, flat_gP, flat_mP, flat_vP, lr, beta1, beta2, eps, weight_decay, bc1, bc2)
-            _adamw(b[inst], gb, mb[inst], vb[inst], lr, beta1, beta2, eps, weight_decay, bc1, bc2)
 
 
 @nb.njit(nogil=True, fastmath=_FASTMATH, cache=True)

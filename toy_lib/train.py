@@ -25,7 +25,7 @@ import numba
 import numpy as np
 import torch
 
-from . import _kernels
+from . import _kernels, _tiny
 from .config import Config
 from .data import generate_batch, random_signs, sparse_from_uniform
 from .models import AbsModel, ToyModel
@@ -200,16 +200,25 @@ class _KernelModel:
 class _NumbaState(_KernelModel):
     """The fused training kernel's state: the model's arrays and their AdamW moments."""
 
-    def __init__(self, model: ToyModel | AbsModel) -> None:
+    def __init__(self, model: ToyModel | AbsModel, samples: int) -> None:
+        """``samples``: how many the run will draw in all (instances × steps × batch), which
+        decides whether a small model's generated kernel is worth compiling (:mod:`toy_lib._tiny`)."""
         super().__init__(model)
         self.mP, self.vP = np.zeros_like(self.P), np.zeros_like(self.P)
         self.mb, self.vb = np.zeros_like(self.b), np.zeros_like(self.b)
         self.pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="toy_lib")
+        _, n_mat, m, n = self.P.shape
+        self.kernel = _kernels.train_chunk
+        if _tiny.eligible(n, m, n_mat == 1, model.signed_inputs, samples):
+            self.kernel = _tiny.train_chunk_for(
+                n, m, self.relu, self.hidden_relu,
+                tuple(int(g) for g in self.data.group), tuple(bool(f) for f in self.data.fresh),
+            )  # fmt: skip
 
     def run(self, lrs: np.ndarray, t0: int, seed: int, batch_size: int, hp: dict) -> np.ndarray:
         loss = np.empty((len(lrs), self.P.shape[0]), dtype=np.float32)
         self.in_slices(
-            _kernels.train_chunk,
+            self.kernel,
             self.pool,
             _kernels.TrainArrays(self.P, self.b, self.mP, self.vP, self.mb, self.vb),
             self.data,
@@ -398,7 +407,10 @@ def train(
     engine = _resolve_engine(engine, model)
     hp = {"beta1": betas[0], "beta2": betas[1], "eps": eps, "weight_decay": weight_decay}
 
-    state = _NumbaState(model) if engine == "numba" else _TorchState(model)
+    if engine == "numba":
+        state = _NumbaState(model, model.cfg.n_instances * steps * batch_size)
+    else:
+        state = _TorchState(model)
     tick = max(1, steps // _PROGRESS_TICKS)
     bounds = sorted(set(range(0, steps, tick)) | set(snaps) | {steps})
     loss = np.empty((steps, model.cfg.n_instances), dtype=np.float32)
