@@ -29,8 +29,8 @@ from . import _kernels
 
 __all__ = ["MAX_WEIGHTS", "MIN_WORK", "eligible", "train_chunk_for"]
 
-# Measured against the general kernel (ms per step, 4,000 instances, 2 threads, AMD EPYC znver3):
-# 2 → 1 1.4x faster, 2 → 2 1.7x, 3 → 2 1.5x, 6 → 1 1.35x, 4 → 2 1.3x, 5 → 2 1.2x, 8 → 2 1.0x.
+# Against the general kernel (benchmarks/bench_tiny.py: 4,000 instances, 2 threads, AMD EPYC):
+# 2 → 1 and 2 → 2 1.5x faster, 3 → 2 and 4 → 2 1.3-1.4x, 6 → 1 1.2x, 5 → 2 1.2x, 8 → 2 1.0x.
 MAX_WEIGHTS = 8  # n·m up to this: every weight and gradient of a sample stays in a register
 # Compiling a shape the first time takes 2.5-5 s (then it is cached on disk); for fewer samples
 # than this in a run (instances × steps × batch; about 20 s of training) the general kernel,
