@@ -53,7 +53,8 @@ def _source(n: int, m: int, relu: bool, hidden_relu: bool, group: tuple, fresh: 
     a = L.append
     a("import numba as nb")
     a("import numpy as np")
-    a("from toy_lib._kernels import _FASTMATH, _instance_setup, _step_update, _uniform, step_keys")
+    a("from toy_lib._kernels import TILE, _FASTMATH, _instance_setup, _step_update, _uniform")
+    a("from toy_lib._kernels import step_keys")
     a("")
     a("")
     a('@nb.njit(fastmath=_FASTMATH, inline="always")')
@@ -116,7 +117,7 @@ def _source(n: int, m: int, relu: bool, hidden_relu: bool, group: tuple, fresh: 
     a("    P, b, mP, vP, mb, vb = state")
     a("    lrs, t0, seed, batch_size = schedule")
     a("    scale = np.float32(2.0 / batch_size)")
-    a("    tile = min(_kernels_TILE, batch_size)")
+    a("    tile = min(TILE, batch_size)")
     a("    for inst in range(first, last):")
     a("        inv_p, gP, gb, flat = _instance_setup(state, data, inst)")
     a("        W, b_i = P[inst, 0], b[inst]")
@@ -133,7 +134,7 @@ def _source(n: int, m: int, relu: bool, hidden_relu: bool, group: tuple, fresh: 
     a("            if not _step_update(state, inst, step, total / batch_size, schedule, adamw,")
     a("                                gP, gb, flat, loss_out):")
     a("                break")
-    return "\n".join(L).replace("_kernels_TILE", str(_kernels.TILE)) + "\n"
+    return "\n".join(L) + "\n"
 
 
 def _cache_dir() -> Path:
