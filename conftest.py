@@ -1,8 +1,13 @@
 """Settings for the whole test run (unit tests and the notebooks nbval executes)."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 import torch
+
+from toy_lib import _reuse
 
 # pytest-xdist already runs one worker per core. torch's OpenMP threads on top of that (also in the
 # notebook kernels nbval starts, which inherit this environment) oversubscribe the cores, and
@@ -10,6 +15,14 @@ import torch
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["OMP_NUM_THREADS"] = "1"
     torch.set_num_threads(1)
+
+# Each exercise notebook trains exactly what its solution notebook trains. One fresh folder for the
+# whole run lets the second of the two load the first's result instead of training again
+# (toy_lib/_reuse.py). Set in the controlling process, before xdist starts its workers, so that they
+# and the notebook kernels they start share it; the unit tests under tests/ run without it.
+if not os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ[_reuse.ENV] = tempfile.mkdtemp(prefix="toy_lib_runs_")
+    atexit.register(shutil.rmtree, os.environ[_reuse.ENV], ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items):  # noqa: ANN001, ANN201, ARG001

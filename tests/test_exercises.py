@@ -80,7 +80,8 @@ def test_the_committed_exercise_notebook_holds_the_outputs_of_a_run_with_its_stu
 
 @pytest.mark.slow
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
-def test_the_exercise_notebook_runs_with_its_stubs_untouched(solution):
+def test_the_exercise_notebook_runs_with_its_stubs_untouched(solution, shared_runs):  # noqa: ARG001
+    # shared_runs: its trainings load what the solution notebook's run (nbval) stored.
     path = NOTEBOOKS / exercises.FOLDER / solution.name
     nb = nbformat.read(path, as_version=4)
     assert (

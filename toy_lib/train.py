@@ -25,7 +25,7 @@ import numba
 import numpy as np
 import torch
 
-from . import _kernels, _tiny
+from . import _kernels, _reuse, _tiny
 from .config import Config
 from .data import generate_batch, random_signs, sparse_from_uniform
 from .models import AbsModel, ToyModel
@@ -383,6 +383,10 @@ def train(
             history (step 0 is the initialisation).
         engine: ``"numba"`` (fused CPU kernel), ``"torch"`` (any device) or ``"auto"``.
 
+    When the environment variable ``TOY_LIB_REUSE_RUNS`` names a folder (the test suite does, so that
+    an exercise notebook reuses its solution notebook's runs), the result is stored there and the
+    very same run later loads it instead of training (:mod:`toy_lib._reuse`).
+
     Raises:
         ValueError: an argument out of range (the message says which and what is allowed).
         TrainingDiverged: the loss became NaN or infinite (usually the learning rate is too high).
@@ -406,7 +410,40 @@ def train(
         )
     engine = _resolve_engine(engine, model)
     hp = {"beta1": betas[0], "beta2": betas[1], "eps": eps, "weight_decay": weight_decay}
+    run = partial(_run, model, lrs, snaps, engine, hp, batch_size, int(seed), lr, progress)
+    folder = _reuse.folder()
+    if folder is None:
+        return run()
+    settings = {
+        "steps": steps, "batch_size": batch_size, "lr": lr, "schedule": schedule,
+        "warmup_steps": warmup_steps, "weight_decay": weight_decay, "betas": tuple(betas),
+        "eps": eps, "seed": int(seed), "snapshots": snaps, "engine": engine,
+        "device": model.b.device.type,
+    }  # fmt: skip
+    path = folder / f"{_reuse.run_key(model, settings)}.pt"
+    with _reuse.turn(path):
+        stored = _reuse.load(path)
+        if stored is None:
+            history = run()
+            params = {name: p.detach().cpu() for name, p in model.named_parameters()}
+            _reuse.store(path, {"params": params, **vars(history)})
+            return history
+    return _replay(model, stored, progress)
 
+
+def _run(
+    model: ToyModel | AbsModel,
+    lrs: np.ndarray,
+    snaps: list[int],
+    engine: str,
+    hp: dict,
+    batch_size: int,
+    seed: int,
+    lr: float,
+    progress: bool | None,
+) -> History:
+    """The body of :func:`train`, its arguments checked."""
+    steps = len(lrs)
     if engine == "numba":
         state = _NumbaState(model, model.cfg.n_instances * steps * batch_size)
     else:
@@ -421,7 +458,7 @@ def train(
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
             if lo in snaps:
                 _append_snapshot(state, snap_W, snap_b)
-            loss[lo:hi] = state.run(lrs[lo:hi], lo, int(seed), batch_size, hp)
+            loss[lo:hi] = state.run(lrs[lo:hi], lo, seed, batch_size, hp)
             if not np.isfinite(loss[lo:hi]).all() or not state.finite():
                 _raise_diverged(loss[lo:hi], lo, hi, lr)
             bar.update(hi - lo)
@@ -442,6 +479,30 @@ def train(
         snapshot_b=torch.stack(snap_b) if snap_b else None,
         seconds=time.perf_counter() - start,
     )
+
+
+def _replay(model: ToyModel | AbsModel, stored: dict, progress: bool | None) -> History:
+    """Put a stored run's result (:mod:`toy_lib._reuse`) into ``model`` and report it as a
+    finished run: the bar at its end, one report to the progress listeners."""
+    params = stored.pop("params")
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            p.copy_(params[name])
+    history = History(**stored)
+    steps = history.loss.shape[0]
+    bar = progress_bar(steps, progress=progress)
+    bar.update(steps)
+    bar.close()
+    tail = max(1, steps // _PROGRESS_TICKS)
+    report(
+        Progress(
+            steps,
+            steps,
+            history.loss[-tail:].mean(0).numpy(),
+            lambda: {k: v.clone() for k, v in params.items()},
+        )
+    )
+    return history
 
 
 def _append_snapshot(state: _NumbaState | _TorchState, Ws: list, bs: list) -> None:
