@@ -328,6 +328,202 @@ CASES["descent_share"] = (
 )
 
 
+ds = tl.demonstrating_superposition
+
+
+def gram(W):
+    return W.transpose(-1, -2) @ W
+
+
+CASES["feature_benefit"] = (
+    ds.check_feature_benefit,
+    ds.feature_benefit,
+    [
+        (lambda W, imp: (1 - (W**2).sum(-2)) ** 2, "importance is missing"),
+        (lambda W, imp: imp * (1 - W.norm(dim=-2)) ** 2, "used the norm"),
+        (lambda W, imp: imp * (1 - (W**2).sum(-2)), "not squared"),
+        (lambda W, imp: (1 - (W**2).sum(-1)) ** 2, "expected (3, 20)"),  # rows, not columns
+        (lambda W, imp: ds.feature_benefit(W, imp).sum(-1), "one term per feature"),
+        (lambda W, imp: ds.feature_benefit(W, imp) / 2, "0.5 times the expected"),
+    ],
+)
+
+
+def off_diagonal(W):
+    """(W_j · W_i) with zeros on the diagonal."""
+    G = gram(W)
+    return G - torch.diag_embed(torch.diagonal(G, dim1=-2, dim2=-1))
+
+
+CASES["interference"] = (
+    ds.check_interference,
+    ds.interference,
+    [
+        (lambda W, imp: imp * (gram(W) ** 2).sum(-1), "includes i = j"),
+        (
+            lambda W, imp: (off_diagonal(W) ** 2 * imp.unsqueeze(-2)).sum(-1),
+            "importance of the other feature",
+        ),
+        (lambda W, imp: imp * off_diagonal(W).sum(-1), "not squared"),
+        (lambda W, imp: ds.interference(W, torch.ones_like(imp)), "importance is missing"),
+        (lambda W, imp: ds.interference(W, imp)[..., :-1], "one term per feature"),
+        (lambda W, imp: ds.interference(W, imp) + imp * 0.01, "values differ"),
+    ],
+)
+
+
+pc = tl.phase_change
+
+
+def v(p):
+    return p / 3 - p**2 / 4
+
+
+CASES["two_in_one_losses"] = (
+    pc.check_two_in_one_losses,
+    pc.two_in_one_losses,
+    [
+        (lambda r, p: torch.stack([r * p / 3, p / 3 + 0 * r, (1 + r) * p**2 / 6]), "not E[x²]"),
+        (lambda r, p: torch.stack([r * v(p), v(p) + 0 * r, (1 + r) * p / 6]), "probability p²"),
+        (lambda r, p: pc.two_in_one_losses(r, p)[[1, 0, 2]], "swapped"),
+        (lambda r, p: torch.stack([r * v(p), v(p) + 0 * r, p**2 / 6 + 0 * r]), "(1 + r) p²/6"),
+        (lambda r, p: pc.two_in_one_losses(r, p)[:2], "one loss per candidate"),
+        (lambda r, p: pc.two_in_one_losses(r, p) * 2, "2 times the expected"),
+    ],
+)
+
+CASES["superposition_boundary"] = (
+    pc.check_superposition_boundary,
+    pc.superposition_boundary,
+    [
+        (lambda r: 4 * r / (2 + 5 * r), "right for r ≤ 1 only"),
+        (lambda r: 4 / (5 + 2 * r), "right for r ≥ 1 only"),
+        (lambda r: torch.where(r <= 1, 4 / (5 + 2 * r), 4 * r / (2 + 5 * r)), "swapped"),
+        (lambda r: torch.where(r <= 1, 4 * r / (2 + 3 * r), 4 / (3 + 2 * r)), "values differ"),
+        (lambda r: pc.superposition_boundary(r).sum(), "one density per relative importance"),
+    ],
+)
+
+
+cs = tl.computation_in_superposition
+
+
+def response_parts(W1, W2, v):
+    """Hidden activations and the read-out without bias or output ReLU."""
+    h = torch.relu(W1.unsqueeze(-1) * v)
+    return (W2.transpose(-1, -2).unsqueeze(-1) * h).sum(-3)
+
+
+CASES["single_feature_response"] = (
+    cs.check_single_feature_response,
+    cs.single_feature_response,
+    [
+        (lambda W1, W2, b, v: response_parts(W1, W2, v) + b.unsqueeze(-1), "output ReLU"),
+        (
+            lambda W1, W2, b, v: torch.relu(
+                (W2.transpose(-1, -2).unsqueeze(-1) * (W1.unsqueeze(-1) * v)).sum(-3)
+                + b.unsqueeze(-1)
+            ),
+            "hidden ReLU",
+        ),
+        (lambda W1, W2, b, v: torch.relu(response_parts(W1, W2, v)), "bias b_i is missing"),
+        (
+            lambda W1, W2, b, v: torch.relu(
+                response_parts(W1, W2.transpose(-1, -2), v) + b[..., None]
+            ),
+            "W2[i, k]",
+        ),
+        (lambda W1, W2, b, v: cs.single_feature_response(W1, W2, b, v)[..., 1:], "one output per"),
+        (lambda W1, W2, b, v: cs.single_feature_response(W1, W2, b, v.abs()), "values differ"),
+    ],
+)
+
+
+gu = tl.geometry_uniform
+
+
+def labels(W, t=0.2, nt=0.5):
+    return gu.factor_labels(W, threshold=t, norm_threshold=nt)
+
+
+def labels_direct_links_only(W, threshold=0.2, norm_threshold=0.5):
+    t, nt = threshold, norm_threshold
+    rep = tl.feature_norms(W) > nt
+    n = W.shape[-1]
+    link = (tl.cosine_similarity(W).abs() > t) & rep[..., :, None] & rep[..., None, :]
+    link = link | torch.eye(n, dtype=torch.bool)
+    first = torch.where(link, torch.arange(n), n).min(-1).values
+    return torch.where(rep, first, -1)
+
+
+def labels_signed(W, threshold=0.2, norm_threshold=0.5):
+    t, nt = threshold, norm_threshold
+    """cos > t instead of |cos| > t."""
+    rep = tl.feature_norms(W) > nt
+    n = W.shape[-1]
+    link = (tl.cosine_similarity(W) > t) & rep[..., :, None] & rep[..., None, :]
+    link = link | torch.eye(n, dtype=torch.bool)
+    for _ in range(n):
+        link = (link.float() @ link.float()) > 0
+    first = torch.where(link, torch.arange(n), n).min(-1).values
+    return torch.where(rep, first, -1)
+
+
+def labels_largest_index(W, threshold=0.2, norm_threshold=0.5):
+    t, nt = threshold, norm_threshold
+    n = W.shape[-1]
+    flipped = labels(W.flip(-1), t, nt)  # smallest index of the flipped order = largest here
+    return torch.where(flipped >= 0, n - 1 - flipped, -1).flip(-1)
+
+
+CASES["factor_labels"] = (
+    gu.check_factor_labels,
+    gu.factor_labels,
+    [
+        (labels_direct_links_only, "transitively"),
+        (lambda W, threshold=0.2, norm_threshold=0.5: labels(W, threshold, 0.0), "get −1"),
+        (labels_signed, "|cos|"),
+        (
+            lambda W, threshold, norm_threshold: labels(W, threshold, norm_threshold).float(),
+            "floating-point",
+        ),
+        (labels_largest_index, "values differ"),
+        (
+            lambda W, threshold, norm_threshold: labels(W, threshold, norm_threshold)[..., 1:],
+            "one label per feature",
+        ),
+    ],
+)
+
+
+ar = tl.adversarial_robustness
+
+
+CASES["attack_directions"] = (
+    ar.check_attack_directions,
+    ar.attack_directions,
+    [
+        (gram, "not normalised"),
+        (lambda W: checks._unit(W).transpose(-1, -2), "expected (3, 20, 20)"),  # Ŵ_i, not (WᵀW)_i
+        (lambda W: gram(W) / gram(W).norm(dim=(-2, -1), keepdim=True), "whole matrix"),
+        (lambda W: ar.attack_directions(W).transpose(-1, -2), "values differ"),
+        (lambda W: ar.attack_directions(W)[..., 0, :], "one unit direction per feature"),
+    ],
+)
+
+CASES["attack_gain"] = (
+    ar.check_attack_gain,
+    ar.attack_gain,
+    [
+        (lambda W: gram(W).norm(dim=-1), "its square"),
+        (lambda W: (off_diagonal(W) ** 2).sum(-1), "leaves out j = i"),
+        (lambda W: (W**2).sum(-2) ** 2, "without superposition"),
+        (lambda W: ar.attack_gain(W).sum(-1), "one gain per feature"),
+        (lambda W: (gram(W).abs() ** 3).sum(-1), "values differ"),
+    ],
+)
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_the_reference_passes_fast_and_is_kept(name, capsys):
     check, reference, _ = CASES[name]

@@ -451,3 +451,13 @@ def test_explorer_shows_given_diagrams_and_checks_their_grids():
     diagrams["3 → 2"] = tl.phase_change.paper_phase_diagram(tl.phase_change.THREE_IN_TWO, r, p[:3])
     with pytest.raises(ValueError, match="same grid"):
         tl.phase_change.phase_explorer(diagrams=diagrams)
+
+
+def test_two_in_one_losses_are_the_candidates_losses_on_a_grid():
+    r, p = torch.logspace(-1, 1, 7), torch.logspace(-2, 0, 5)
+    grid = tl.phase_change.candidate_losses(tl.phase_change.TWO_IN_ONE, r, p)
+    assert torch.allclose(tl.phase_change.two_in_one_losses(r[:, None], p[None, :]), grid)
+    # and at the triple point all three are equal
+    r_star, p_star = tl.phase_change.TRIPLE_POINT
+    at = tl.phase_change.two_in_one_losses(r_star, p_star)
+    assert at.shape == (3,) and torch.allclose(at, at[0].expand(3))

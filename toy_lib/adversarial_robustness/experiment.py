@@ -45,6 +45,7 @@ __all__ = [
     "START_MODES",
     "ascent_from_input",
     "attack_budget",
+    "attack_directions",
     "attack_gain",
     "example_loss",
     "feature_attack",
@@ -201,7 +202,7 @@ def feature_attack(
     x = x.detach()
     W, b = model.W.detach(), model.b.detach()
     gram = W.transpose(1, 2) @ W
-    directions = gram / gram.norm(dim=-1, keepdim=True).clamp_min(_EPS)  # rows: (inst, feat, feat)
+    directions = attack_directions(W)  # rows: (inst, feat, feat)
     # Candidates in the order +row 0, (-row 0,) +row 1, ...: (instances, candidates, features).
     stacked = [directions, -directions] if signs == "±" else [directions]
     candidates = eps * torch.stack(stacked, dim=2).flatten(1, 2)
@@ -380,6 +381,13 @@ def no_superposition_model(
         model.W.copy_(W)
         model.b.copy_(b)
     return model
+
+
+def attack_directions(W: torch.Tensor) -> torch.Tensor:
+    """The paper's attack directions ``(WᵀW)_i / ||(WᵀW)_i||``, one row per feature ``i``:
+    ``(..., features, features)`` from ``W: (..., hidden, features)``; a zero row stays zero."""
+    gram = W.transpose(-1, -2) @ W
+    return gram / gram.norm(dim=-1, keepdim=True).clamp_min(_EPS)
 
 
 def attack_gain(W: torch.Tensor) -> torch.Tensor:

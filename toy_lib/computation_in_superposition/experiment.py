@@ -58,6 +58,7 @@ __all__ = [
     "neuron_gains",
     "sign_errors",
     "single_feature_outputs",
+    "single_feature_response",
     "sweep_claims",
     "train_abs",
     "train_demo",
@@ -119,17 +120,28 @@ def train_abs(
     return train_best_of(cfg, restarts, make_model=make, seed=seed, score=score, **train_kwargs)
 
 
+def single_feature_response(
+    W1: torch.Tensor, W2: torch.Tensor, b: torch.Tensor, values: torch.Tensor
+) -> torch.Tensor:
+    """``y_i = ReLU(Σ_k W2[i, k] ReLU(W1[k, i] v) + b_i)``: the output of feature ``i`` when only
+    ``x_i`` is active, at value ``v``, for every feature and value.
+
+    ``W1: (..., hidden, features)``, ``W2: (..., features, hidden)``, ``b: (..., features)``,
+    ``values: (values,)``. Returns ``(..., features, values)``.
+    """
+    v = torch.as_tensor(values, dtype=W1.dtype, device=W1.device)
+    hidden = torch.relu(W1.unsqueeze(-1) * v)  # (..., hidden, features, values)
+    out = (W2.transpose(-1, -2).unsqueeze(-1) * hidden).sum(-3)  # (..., features, values)
+    return torch.relu(out + b.unsqueeze(-1))
+
+
 @torch.no_grad()
 def single_feature_outputs(model: AbsModel, values: torch.Tensor | None = None) -> torch.Tensor:
     """``y_i`` when only ``x_i`` is active, at every value of ``values`` (default :data:`GRID`):
-    ``(instances, features, len(values))``."""
-    v = (GRID if values is None else torch.as_tensor(values, dtype=torch.float32)).to(model.device)
-    n = model.cfg.n_features
-    eye = torch.eye(n, device=model.device)
-    # inputs: (features, values, features), feature i at value v: v * e_i
-    x = (v[None, :, None] * eye[:, None, :]).reshape(1, -1, n)
-    y = model(x.expand(model.cfg.n_instances, -1, -1)).reshape(-1, n, len(v), n)
-    return torch.diagonal(y, dim1=1, dim2=3).transpose(1, 2).cpu()
+    ``(instances, features, len(values))`` (:func:`single_feature_response` of the model's
+    weights)."""
+    v = GRID if values is None else torch.as_tensor(values, dtype=torch.float32)
+    return single_feature_response(model.W1, model.W2, model.b, v).cpu()
 
 
 def computation_error(model: AbsModel, values: torch.Tensor | None = None) -> torch.Tensor:

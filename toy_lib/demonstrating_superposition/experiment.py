@@ -24,6 +24,8 @@ __all__ = [
     "SuperpositionResult",
     "feature_census",
     "linear_loss_terms",
+    "feature_benefit",
+    "interference",
     "loss_decomposition",
     "section3_claims",
     "train_superposition_model",
@@ -241,6 +243,18 @@ def loss_decomposition(W: torch.Tensor, importance: torch.Tensor) -> LossTerms:
     importance = torch.as_tensor(importance, dtype=W.dtype)
     benefit, interference, _ = _benefit_and_interference(W, importance, torch.ones(()))
     return LossTerms(benefit, interference, torch.zeros_like(benefit))
+
+
+def feature_benefit(W: torch.Tensor, importance: torch.Tensor) -> torch.Tensor:
+    """The paper's feature-benefit term of each feature, ``I_i (1 - ||W_i||²)²``: ``(..., features)``
+    for ``W: (..., hidden, features)`` (see :func:`loss_decomposition`)."""
+    return loss_decomposition(W, importance).feature_benefit
+
+
+def interference(W: torch.Tensor, importance: torch.Tensor) -> torch.Tensor:
+    """The interference feature ``j`` receives, ``I_j Σ_{i≠j} (W_j · W_i)²``: ``(..., features)``
+    for ``W: (..., hidden, features)`` (see :func:`loss_decomposition`)."""
+    return loss_decomposition(W, importance).interference
 
 
 def linear_loss_terms(

@@ -44,6 +44,7 @@ __all__ = [
     "minimise_expected_loss",
     "optimised_candidates",
     "superposition_boundary",
+    "two_in_one_losses",
 ]
 
 DTYPE = torch.float64
@@ -219,6 +220,19 @@ def candidate_losses(problem: PhaseProblem, r: torch.Tensor, p: torch.Tensor) ->
             loss = loss + antipodal_pair_loss(imp[..., i], imp[..., j], pp)
         out.append(loss)
     return torch.stack(out)
+
+
+def two_in_one_losses(r: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+    """The three 2 → 1 candidates' closed-form losses, in :data:`TWO_IN_ONE`'s phase order:
+    ``r v`` (not represented), ``v`` (dedicated dimension), ``(1 + r) p²/6`` (superposition), with
+    ``v = p/3 − p²/4``. ``r`` and ``p`` broadcast together to some shape ``S``; returns ``(3, *S)``.
+    """
+    r = torch.as_tensor(r, dtype=DTYPE)
+    p = torch.as_tensor(p, dtype=DTYPE)
+    r, p = torch.broadcast_tensors(r, p)
+    return torch.stack(
+        [dropped_feature_loss(r, p), dropped_feature_loss(1.0, p), antipodal_pair_loss(1.0, r, p)]
+    )
 
 
 def superposition_boundary(r: torch.Tensor) -> torch.Tensor:
