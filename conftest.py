@@ -25,12 +25,19 @@ if not os.environ.get("PYTEST_XDIST_WORKER"):
     atexit.register(shutil.rmtree, os.environ[_reuse.ENV], ignore_errors=True)
 
 
-def pytest_collection_modifyitems(config, items):  # noqa: ANN001, ANN201, ARG001
-    """Long files first: the notebooks, then test files with slow or browser tests, then the rest.
+# The test that runs each exercise notebook (tests/test_exercises.py), one notebook per parameter.
+EXERCISE_RUNS = "test_the_exercise_notebook_runs_with_its_stubs_untouched"
 
-    xdist (``--dist loadfile``) hands out whole files in collection order, so a long file collected
-    late keeps one worker busy while the other has nothing left; starting the long ones first lets
-    the many short files fill in at the end. The order within each group is kept.
+
+def pytest_collection_modifyitems(config, items):  # noqa: ANN001, ANN201, ARG001
+    """Long files first: the notebooks, then test files with slow or browser tests, then the rest;
+    the exercise-notebook runs last, after their solution notebooks have trained what they load
+    (toy_lib/_reuse.py).
+
+    xdist hands out its units of work (see :func:`pytest_xdist_make_scheduler`) in collection order,
+    so a long file collected late keeps one worker busy while the other has nothing left; starting
+    the long ones first lets the many short files fill in at the end. The order within each group is
+    kept.
     """
     long_files = {
         item.path
@@ -39,4 +46,22 @@ def pytest_collection_modifyitems(config, items):  # noqa: ANN001, ANN201, ARG00
         or item.get_closest_marker("slow")
         or item.get_closest_marker("browser")
     }
-    items.sort(key=lambda item: (item.path.suffix != ".ipynb", item.path not in long_files))
+    items.sort(
+        key=lambda item: (
+            getattr(item, "originalname", None) == EXERCISE_RUNS,
+            item.path.suffix != ".ipynb",
+            item.path not in long_files,
+        )
+    )
+
+
+def pytest_xdist_make_scheduler(config, log):  # noqa: ANN001, ANN201
+    """``--dist loadfile`` (a notebook's cells stay on one worker, in order), except that each
+    exercise-notebook run is a unit of its own, so the two workers share them."""
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesAndExerciseRuns(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return nodeid if f"::{EXERCISE_RUNS}[" in nodeid else super()._split_scope(nodeid)
+
+    return FilesAndExerciseRuns(config, log)
