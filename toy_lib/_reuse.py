@@ -56,7 +56,7 @@ def _source_digest() -> str:
 def _add_tensor(h: hashlib._Hash, name: str, t: torch.Tensor) -> None:
     t = t.detach().cpu().contiguous()
     h.update(f"{name}:{t.dtype}:{tuple(t.shape)}:".encode())
-    h.update(t.numpy().tobytes() if t.dtype != torch.bool else t.to(torch.uint8).numpy().tobytes())
+    h.update(t.numpy().tobytes())
 
 
 def run_key(model: torch.nn.Module, settings: dict) -> str:
