@@ -1,6 +1,7 @@
 """Every exercise check passes the library's implementation, fails plausible wrong ones with a
 message that names the mistake, reports an untouched stub as not implemented, and answers fast."""
 
+import math
 import time
 
 import pytest
@@ -520,6 +521,513 @@ CASES["attack_gain"] = (
         (lambda W: (W**2).sum(-2) ** 2, "without superposition"),
         (lambda W: ar.attack_gain(W).sum(-1), "one gain per feature"),
         (lambda W: (gram(W).abs() ** 3).sum(-1), "values differ"),
+    ],
+)
+
+
+def unit(W):
+    return W / W.norm(dim=-2, keepdim=True).clamp_min(1e-12)
+
+
+def others(M):
+    """``M`` without its diagonal (only ``j ≠ i``)."""
+    return M - torch.diag_embed(torch.diagonal(M, dim1=-2, dim2=-1))
+
+
+def superposition_nan_for_dropped(W):
+    M = (W / W.norm(dim=-2, keepdim=True)).transpose(-1, -2) @ W  # 0/0 for W_i = 0
+    return (others(M) ** 2).sum(-1)
+
+
+CASES["superposition"] = (
+    ds.check_superposition,
+    tl.superposition,
+    [
+        (lambda W: ((unit(W).transpose(-1, -2) @ W) ** 2).sum(-1), "includes j = i"),
+        (lambda W: (others(W.transpose(-1, -2) @ W) ** 2).sum(-1), "not normalised"),
+        (
+            lambda W: (others(unit(W).transpose(-1, -2) @ unit(W)) ** 2).sum(-1),
+            "squared cosines",
+        ),
+        (lambda W: others(unit(W).transpose(-1, -2) @ W).sum(-1), "not squared"),
+        (lambda W: (others(unit(W).transpose(-1, -2) @ W) ** 2).sum(-2), "wrong axis"),
+        (superposition_nan_for_dropped, "instead of 0"),
+        (lambda W: tl.superposition(W).unsqueeze(-1), "one value per feature"),
+        (lambda W: others(unit(W).transpose(-1, -2) @ W).abs().sum(-1), "values differ"),
+    ],
+)
+
+
+def phase_rule(
+    W, threshold, rep=lambda w, t: w.abs() > t, rep_extra=None, same_sign=False, swap=False
+):
+    """The 2 → 1 rule, written differently from the library's, with optional mistakes."""
+    w1, w2 = W[..., 0, 0], W[..., 0, 1]
+    r1, r2 = rep(w1, threshold), (rep_extra or rep)(w2, threshold)
+    opposite = (w1 < 0) != (w2 < 0)
+    labels = -torch.ones(w1.shape, dtype=torch.long)
+    labels[r1 & ~r2] = 1 if swap else 0
+    labels[~r1 & r2] = 0 if swap else 1
+    labels[r1 & r2 & (opposite | same_sign)] = 2
+    return labels
+
+
+def phase_neither_is_zero(W, threshold=0.5):
+    labels = phase_rule(W, threshold)
+    return torch.where((W[..., 0, :].abs() <= threshold).all(-1), 0, labels)
+
+
+CASES["two_in_one_phase"] = (
+    pc.check_two_in_one_phase,
+    pc.two_in_one_phase,
+    [
+        (lambda W, threshold=0.5: phase_rule(W, threshold, rep=lambda w, t: w != 0), "below the"),
+        (
+            lambda W, threshold=0.5: phase_rule(W, threshold, rep_extra=lambda w, t: w != 0),
+            "tiny extra-feature weight",
+        ),
+        (
+            lambda W, threshold=0.5: phase_rule(W, threshold, rep=lambda w, t: w.abs() > 0.5),
+            "argument is ignored",
+        ),
+        (lambda W, threshold=0.5: phase_rule(W, threshold, same_sign=True), "same sign"),
+        (lambda W, threshold=0.5: phase_rule(W, threshold, swap=True), "swapped"),
+        (phase_neither_is_zero, "neither feature"),
+        (lambda W, threshold=0.5: phase_rule(W, threshold).float(), "int64"),
+        (lambda W, threshold=0.5: phase_rule(W, threshold).to(torch.int32), "int64"),
+        (lambda W, threshold=0.5: phase_rule(W, threshold).unsqueeze(-1), "one label per model"),
+        (
+            lambda W, threshold=0.5: torch.where(phase_rule(W, threshold) == 2, -1, 2),
+            "values differ",
+        ),
+    ],
+)
+
+
+def frobenius2(W):
+    return (W**2).sum((-2, -1))
+
+
+CASES["dimensions_per_feature"] = (
+    gu.check_dimensions_per_feature,
+    tl.dimensions_per_feature,
+    [
+        (lambda W: W.shape[-1] / frobenius2(W), "number of features n"),
+        (lambda W: W.shape[0] / frobenius2(W), "number of models"),
+        (lambda W: W.shape[-2] / W.norm(dim=(-2, -1)), "is squared"),
+        (lambda W: frobenius2(W) / W.shape[-2], "features per dimension"),
+        (lambda W: W.shape[-2] / (W**2).mean((-2, -1)), "averaged the squared weights"),
+        (lambda W: W.shape[-2] / (W**2).sum(-2), "one D* per model"),  # one value per feature
+        (lambda W: W.shape[-2] / (W**2).sum(), "one D* per model"),  # over every model at once
+        (lambda W: 0.9 * tl.dimensions_per_feature(W), "0.9 times the expected"),
+        (lambda W: W.shape[-2] / (frobenius2(W) + 1), "values differ"),
+    ],
+)
+
+
+def placed(A, B, rows, cols):
+    """A top-left, B at (rows, cols) in a zero tensor shaped like the tegum product."""
+    out = torch.zeros(*A.shape[:-2], A.shape[-2] + B.shape[-2], A.shape[-1] + B.shape[-1])
+    out = out.to(A.dtype)
+    out[..., : A.shape[-2], : A.shape[-1]] = A
+    out[..., rows : rows + B.shape[-2], cols : cols + B.shape[-1]] = B
+    return out
+
+
+def ones_off_the_blocks(A, B):
+    out = gu.tegum_product(A, B)
+    out[..., : A.shape[-2], A.shape[-1] :] = 1.0
+    return out
+
+
+CASES["tegum_product"] = (
+    gu.check_tegum_product,
+    gu.tegum_product,
+    [
+        (lambda A, B: gu.tegum_product(B, A), "B comes first"),
+        (lambda A, B: placed(A, B, 0, A.shape[-1]), "top-right"),
+        (lambda A, B: placed(A, B, A.shape[-2], 0), "bottom-left"),
+        (
+            lambda A, B: placed(A, torch.zeros_like(B), A.shape[-2], A.shape[-1]),
+            "B is missing",
+        ),
+        (lambda A, B: torch.block_diag(A, B), "raised RuntimeError"),  # 2-D only
+        (lambda A, B: torch.cat([A, B], dim=-2), "raised RuntimeError"),  # n_A ≠ n_B
+        (lambda A, B: gu.tegum_product(A, B)[..., :-1], "A's features then B's"),
+        (ones_off_the_blocks, "off-diagonal blocks are not zero"),
+        (lambda A, B: gu.tegum_product(A, B).abs(), "values differ"),
+    ],
+)
+
+
+nu = tl.geometry_nonuniform
+
+
+def masked_cos(W, threshold, fill):
+    """Ŵ_i · Ŵ_j with `fill` where feature j is not represented."""
+    return tl.cosine_similarity(W).masked_fill(~tl.represented(W, threshold)[..., None, :], fill)
+
+
+def minus_one_unless(keep, j):
+    return torch.where(keep, j, -1)
+
+
+def partner_no_max_cos(W, threshold=0.5, max_cos=-0.95):
+    return minus_one_unless(
+        tl.represented(W, threshold), masked_cos(W, threshold, math.inf).argmin(-1)
+    )
+
+
+def partner_any_j(W, threshold=0.5, max_cos=-0.95):
+    value, j = tl.cosine_similarity(W).min(-1)
+    return minus_one_unless(tl.represented(W, threshold) & (value < max_cos), j)
+
+
+def partner_any_i(W, threshold=0.5, max_cos=-0.95):
+    value, j = masked_cos(W, threshold, math.inf).min(-1)
+    return minus_one_unless(value < max_cos, j)
+
+
+def partner_argmax(W, threshold=0.5, max_cos=-0.95):
+    j = masked_cos(W, threshold, -math.inf).argmax(-1)
+    return minus_one_unless(tl.represented(W, threshold), j)
+
+
+def partner_max(W, threshold=0.5, max_cos=-0.95):
+    value, j = masked_cos(W, threshold, -math.inf).max(-1)
+    return minus_one_unless(tl.represented(W, threshold) & (value < max_cos), j)
+
+
+def partner_first(W, threshold=0.5, max_cos=-0.95):
+    below = masked_cos(W, threshold, math.inf) < max_cos
+    n = W.shape[-1]
+    first = torch.where(below, torch.arange(n), n).min(-1).values
+    return minus_one_unless(tl.represented(W, threshold) & below.any(-1), first)
+
+
+def partner_or_self(W, threshold=0.5, max_cos=-0.95):
+    p = nu.antipodal_partner(W, threshold, max_cos)
+    return torch.where(p >= 0, p, torch.arange(W.shape[-1]))
+
+
+CASES["antipodal_partner"] = (
+    nu.check_antipodal_partner,
+    nu.antipodal_partner,
+    [
+        (partner_no_max_cos, "even one with nothing opposite"),
+        (partner_any_j, "a partner that is not represented"),
+        (partner_any_i, "‖W_i‖ ≤ threshold got a partner"),
+        (partner_argmax, "its own partner"),
+        (partner_max, "no feature got a partner"),
+        (partner_first, "the first feature below max_cos"),
+        (lambda W, threshold=0.5, max_cos=-0.95: nu.antipodal_partner(W), "arguments are ignored"),
+        (
+            lambda W, threshold=0.5, max_cos=-0.95: nu.antipodal_partner(W, 0.5, max_cos),
+            "threshold argument",
+        ),
+        (
+            lambda W, threshold=0.5, max_cos=-0.95: nu.antipodal_partner(W, threshold),
+            "max_cos argument",
+        ),
+        (
+            lambda W, threshold=0.5, max_cos=-0.95: (
+                nu.antipodal_partner(W, threshold, max_cos) * 1.0
+            ),
+            "floating-point",
+        ),
+        (
+            lambda W, threshold=0.5, max_cos=-0.95: nu.antipodal_partner(W, threshold, max_cos)[
+                ..., 1:
+            ],
+            "one partner index per feature",
+        ),
+        (partner_or_self, "values differ"),
+    ],
+)
+
+
+def sorted_angles(W, threshold):
+    keep = W.norm(dim=0) > threshold
+    return torch.rad2deg(torch.atan2(W[1, keep], W[0, keep])).sort().values
+
+
+def gaps_of(a, full=360.0):
+    return torch.diff(torch.cat([a, a[:1] + full]))
+
+
+def gaps_in_feature_order(W, threshold=0.5):
+    keep = W.norm(dim=0) > threshold
+    a = torch.rad2deg(torch.atan2(W[1, keep], W[0, keep]))
+    return (a.roll(-1) - a) % 360
+
+
+CASES["angular_gaps"] = (
+    tl.learning_dynamics.check_angular_gaps,
+    tl.angular_gaps,
+    [
+        (
+            lambda W, threshold=0.5: gaps_of(sorted_angles(W, threshold).deg2rad(), 2 * math.pi),
+            "radians",
+        ),
+        (lambda W, threshold=0.5: gaps_of(sorted_angles(W, threshold) % 360), "another feature"),
+        (lambda W, threshold=0.5: tl.angular_gaps(W[[1, 0]], threshold), "atan2 takes (y, x)"),
+        (gaps_in_feature_order, "follow the feature order"),
+        (sorted_angles, "the angles themselves"),
+        (lambda W, threshold=0.5: torch.diff(sorted_angles(W, threshold)), "one gap is missing"),
+        (lambda W, threshold=0.5: gaps_of(sorted_angles(W, -1.0)), "≤ threshold counts"),
+        (lambda W, threshold=0.5: tl.angular_gaps(W), "threshold argument is ignored"),
+        (lambda W, threshold=0.5: tl.angular_gaps(W, threshold).sum(), "one gap per represented"),
+        (lambda W, threshold=0.5: tl.angular_gaps(W, threshold).sort().values, "values differ"),
+    ],
+)
+
+
+def polygon(fn):
+    """A wrong is_regular_polygon from ``fn(W, k, tol, threshold)``."""
+
+    def wrong(W, k, *, tol_degrees=5.0, threshold=0.5):
+        return fn(W, k, tol_degrees, threshold)
+
+    return wrong
+
+
+def regular_loop(W, k, tol, threshold, *, own_count=False, feature_order=False):
+    """Model by model: own_count compares with 360/(its number of features); feature_order takes
+    neighbours in index order."""
+    flat = W.reshape(-1, 2, W.shape[-1])
+    out = torch.zeros(flat.shape[0], dtype=torch.bool)
+    for m, Wm in enumerate(flat):
+        keep = Wm.norm(dim=0) > threshold
+        a = torch.rad2deg(torch.atan2(Wm[1, keep], Wm[0, keep]))
+        gaps = (a.roll(-1) - a) % 360 if feature_order else gaps_of(a.sort().values)
+        n = len(gaps) if own_count else k
+        out[m] = len(gaps) == n > 0 and bool(((gaps - 360 / n).abs() <= tol).all())
+    return out.reshape(W.shape[:-2])
+
+
+def flip_last(W, k, tol, threshold):
+    out = tl.learning_dynamics.is_regular_polygon(W, k, tol_degrees=tol, threshold=threshold)
+    if out.dim() > 0:
+        out = out.clone()
+        out.view(-1)[-1] = ~out.view(-1)[-1]
+    return out
+
+
+ld = tl.learning_dynamics
+
+CASES["is_regular_polygon"] = (
+    ld.check_is_regular_polygon,
+    ld.is_regular_polygon,
+    [
+        (
+            polygon(
+                lambda W, k, tol, t: (
+                    ld.is_regular_polygon(W, k, tol_degrees=tol, threshold=t)
+                    | (W.norm(dim=-2) <= t).all(-1)
+                )
+            ),
+            "no represented feature counts",
+        ),
+        (
+            polygon(lambda W, k, tol, t: regular_loop(W, k, tol, t, own_count=True)),
+            "another number of vertices",
+        ),
+        (polygon(lambda W, k, tol, t: regular_loop(W, k, tol, -1.0)), "short features count"),
+        (
+            polygon(lambda W, k, tol, t: regular_loop(W, k, tol, t, feature_order=True)),
+            "neighbours taken in feature order",
+        ),
+        (polygon(lambda W, k, tol, t: regular_loop(W, k, 5.0, t)), "tol_degrees argument"),
+        (polygon(lambda W, k, tol, t: regular_loop(W, k, tol, 0.5)), "threshold argument"),
+        (polygon(lambda W, k, tol, t: regular_loop(W, k, tol, t).float()), "a boolean tensor"),
+        (polygon(lambda W, k, tol, t: regular_loop(W, k, tol, t)[..., None]), "one True/False"),
+        (polygon(flip_last), "values differ"),
+    ],
+)
+
+
+def vectorised_regular_polygon(W, k, *, tol_degrees=5.0, threshold=0.5):
+    """Without a loop over models: the sort puts the represented features' angles first."""
+    keep = W.norm(dim=-2) > threshold
+    angles = torch.rad2deg(torch.atan2(W[..., 1, :], W[..., 0, :]))
+    a = torch.where(keep, angles, math.inf).sort(-1).values[..., :k]
+    gaps = torch.diff(torch.cat([a, a[..., :1] + 360], dim=-1), dim=-1)
+    return (keep.sum(-1) == k) & ((gaps - 360 / k).abs() <= tol_degrees).all(-1)
+
+
+def test_a_vectorised_regular_polygon_passes():
+    assert ld.check_is_regular_polygon.run(vectorised_regular_polygon).passed
+
+
+def norms(x):
+    return x.norm(dim=-1)
+
+
+CASES["attack_budget"] = (
+    ar.check_attack_budget,
+    ar.attack_budget,
+    [
+        (lambda x, f: f * norms(x).sum(-1) / (norms(x) > 0).sum(-1), "all-zero ones included"),
+        (lambda x, f: f * (x**2).sum(-1).mean(-1), "squared norm"),
+        (lambda x, f: f * x.norm(dim=-2).mean(-1), "over the batch axis"),
+        (lambda x, f: (f * norms(x).mean()).expand(x.shape[0]), "the same budget"),
+        (lambda x, f: norms(x).mean(-1), "`fraction` of it"),
+        (lambda x, f: f * norms(x).sum(-1), "summed over the batch"),
+        (lambda x, f: f * norms(x).mean(), "expected (3,)"),  # one number for all instances
+        (lambda x, f: f * x.abs().sum(-1).mean(-1), "values differ"),  # the L1 norm
+    ],
+)
+
+
+pb = tl.privileged_basis
+
+
+def kinds_from(mono, dead, *, dead_first=True):
+    kinds = torch.where(mono, pb.MONOSEMANTIC, pb.POLYSEMANTIC)
+    if dead_first:
+        return torch.where(dead, pb.DEAD, kinds)
+    return torch.where(mono, pb.MONOSEMANTIC, torch.where(dead, pb.DEAD, pb.POLYSEMANTIC))
+
+
+def classify_column_dead(W, mono_threshold=0.9, dead_norm=0.1):
+    mono = tl.metrics.monosemanticity(W) >= mono_threshold
+    return kinds_from(mono, W.norm(dim=-2) < dead_norm)  # per feature, not per neuron
+
+
+def classify_dead_last(W, mono_threshold=0.9, dead_norm=0.1):
+    mono = tl.metrics.monosemanticity(W) >= mono_threshold
+    return kinds_from(mono, W.norm(dim=-1) < dead_norm, dead_first=False)
+
+
+def classify_norm_share(W, mono_threshold=0.9, dead_norm=0.1):
+    share = W.abs().max(-1).values / W.norm(dim=-1)
+    return kinds_from(share >= mono_threshold, W.norm(dim=-1) < dead_norm)
+
+
+def classify_norm(W, mono_threshold=0.9, dead_norm=0.1):
+    return kinds_from(W.norm(dim=-1) >= mono_threshold, W.norm(dim=-1) < dead_norm)
+
+
+def classify_signed(W, mono_threshold=0.9, dead_norm=0.1):
+    score = W.max(-1).values ** 2 / (W**2).sum(-1)
+    return kinds_from(score >= mono_threshold, W.norm(dim=-1) < dead_norm)
+
+
+def classify_defaults(W, mono_threshold=0.9, dead_norm=0.1):
+    return pb.classify_neurons(W)
+
+
+def classify_swapped(W, mono_threshold=0.9, dead_norm=0.1):
+    kinds = pb.classify_neurons(W, mono_threshold=mono_threshold, dead_norm=dead_norm)
+    return torch.where(kinds == pb.DEAD, kinds, 1 - kinds)
+
+
+def classify_float(W, mono_threshold=0.9, dead_norm=0.1):
+    return pb.classify_neurons(W, mono_threshold=mono_threshold, dead_norm=dead_norm).float()
+
+
+def classify_per_instance(W, mono_threshold=0.9, dead_norm=0.1):
+    kinds = pb.classify_neurons(W, mono_threshold=mono_threshold, dead_norm=dead_norm)
+    return (kinds == pb.MONOSEMANTIC).sum(-1)  # a count, not a kind per neuron
+
+
+def classify_reversed(W, mono_threshold=0.9, dead_norm=0.1):
+    return pb.classify_neurons(W, mono_threshold=mono_threshold, dead_norm=dead_norm).flip(-1)
+
+
+CASES["classify_neurons"] = (
+    pb.check_classify_neurons,
+    pb.classify_neurons,
+    [
+        (classify_column_dead, "each feature's norm"),
+        (classify_dead_last, "test dead first"),
+        (classify_norm_share, "share of the squared norm"),
+        (classify_norm, "weight norm with mono_threshold"),
+        (classify_signed, "negative weight"),
+        (classify_defaults, "default thresholds"),
+        (classify_swapped, "swapped"),
+        (classify_float, "torch.float32 values"),
+        (classify_per_instance, "one kind per neuron"),
+        (classify_reversed, "values differ"),
+    ],
+)
+
+
+def excited(W):
+    top = W.max(0).values
+    return (0.5 * top <= W) & (top > 0)
+
+
+def represented(W, threshold):
+    return W.norm(dim=0) > threshold
+
+
+CASES["neurons_per_feature"] = (
+    pb.check_neurons_per_feature,
+    pb.neurons_per_feature,
+    [
+        (
+            lambda W, t=0.5: torch.where(
+                represented(W, t), (W.abs() >= 0.5 * W.abs().max(0).values).sum(0), 0
+            ),
+            "negative weights",
+        ),
+        (lambda W, t=0.5: torch.where(represented(W, t), (W > 0).sum(0), 0), "at least half"),
+        (lambda W, t=0.5: excited(W).sum(0), "not represented"),
+        (
+            lambda W, t=0.5: torch.where(
+                represented(W, t), ((W > 0) & (0.5 * W.max() <= W)).sum(0), 0
+            ),
+            "whole matrix",
+        ),
+        (lambda W, t=0.5: torch.where(represented(W, t), excited(W).sum(1), 0), "each neuron"),
+        (lambda W, t=0.5: pb.neurons_per_feature(W, t).float(), "integer tensor"),
+        (lambda W, t=0.5: excited(W).sum(), "expected (6,)"),  # one number for the whole model
+        (
+            lambda W, t=0.5: torch.where(represented(W, t), (0.3 * W.max(0).values <= W).sum(0), 0),
+            "values differ",
+        ),
+    ],
+)
+
+
+def sign_means(err, neg, pos):
+    return torch.stack([err[..., neg].mean(-1), err[..., pos].mean(-1)], dim=-1)
+
+
+CASES["error_by_sign"] = (
+    cs.check_error_by_sign,
+    cs.error_by_sign,
+    [
+        (lambda y, v: sign_means((y - v.abs()).abs(), v <= 0, v > 0), "among the negative"),
+        (lambda y, v: sign_means((y - v.abs()).abs(), v < 0, v >= 0), "among the positive"),
+        (lambda y, v: cs.error_by_sign(y, v).flip(-1), "swapped"),
+        (lambda y, v: sign_means(y - v.abs(), v < 0, v > 0), "signed"),
+        (lambda y, v: sign_means((y - v).abs(), v < 0, v > 0), "compared with v"),
+        (lambda y, v: sign_means((y - v.abs()) ** 2, v < 0, v > 0), "squared errors"),
+        (lambda y, v: (y - v.abs()).abs().mean(-1), "mean error over the negative values"),
+        (lambda y, v: sign_means((y - v.abs()).abs(), v < 0, v > 0) * 1.1, "1.1 times"),
+        (lambda y, v: sign_means((y - v.abs()).abs().sqrt(), v < 0, v > 0), "values differ"),
+    ],
+)
+
+
+def gains(W1, W2):
+    return W1.abs() * W2.transpose(-1, -2)
+
+
+CASES["neuron_gains"] = (
+    cs.check_neuron_gains,
+    cs.neuron_gains,
+    [
+        (lambda W1, W2: W1 * W2.transpose(-1, -2), "without its absolute value"),
+        (lambda W1, W2: W1.abs() * W2.transpose(-1, -2).abs(), "absolute value too"),
+        (lambda W1, W2: torch.relu(W1) * W2.transpose(-1, -2), "negative input weights"),
+        (lambda W1, W2: W1.abs() * W2, "W2[k, i]"),
+        (lambda W1, W2: gains(W1, W2).transpose(-1, -2), "transposed"),
+        (lambda W1, W2: W1.abs() @ W2, "matrix product"),
+        (lambda W1, W2: gains(W1, W2)[..., 1:], "one gain per neuron and feature"),
+        (lambda W1, W2: gains(W1, W2) + 0.01 * W1, "values differ"),
     ],
 )
 

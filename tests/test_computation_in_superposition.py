@@ -59,6 +59,28 @@ def test_a_half_computed_feature_is_not_computed():
         C.sign_errors(model, torch.tensor([0.0, 1.0]))
 
 
+def test_error_by_sign_is_the_core_of_sign_errors():
+    model = _model(MOTIF_W1, MOTIF_W2T, [0.1, -0.2])
+    model.W1.data += 0.3 * torch.randn(model.W1.shape, generator=torch.Generator().manual_seed(0))
+    for values in (None, torch.tensor([0.4, -1.0, 0.0, 0.2, 0.9])):
+        v = C.GRID if values is None else values
+        y = C.single_feature_outputs(model, v)
+        err = (y - v.abs()).abs()  # the formula sign_errors used before error_by_sign
+        old = torch.stack([err[..., v < 0].mean(-1), err[..., v > 0].mean(-1)], dim=-1)
+        assert C.sign_errors(model, values).shape == (1, 2, 2)
+        assert torch.equal(C.sign_errors(model, values), old)
+        assert torch.equal(C.error_by_sign(y, v), old)
+    y = torch.rand(3, 4, 5, dtype=torch.float64)
+    v = torch.tensor([-1.0, -0.5, 0.0, 0.5, 1.0], dtype=torch.float64)
+    expected = (y - v.abs()).abs()[..., [0, 1]].mean(-1), (y - v.abs()).abs()[..., [3, 4]].mean(-1)
+    assert torch.allclose(C.error_by_sign(y, v), torch.stack(expected, -1))
+    assert C.error_by_sign(y, v).dtype == torch.float64
+    with pytest.raises(ValueError, match="negative and positive"):
+        C.error_by_sign(y, v.abs())
+    with pytest.raises(ValueError, match="do not match"):
+        C.error_by_sign(y, v[:4])
+
+
 def test_gains_and_two_neuron_report():
     dense = _model(DENSE_W1, DENSE_W2T)
     g = C.neuron_gains(dense.W1, dense.W2)

@@ -1,5 +1,6 @@
 """Section 5, uniform superposition (notebook 04): polytopes, tegum factors, figures and explorer."""
 
+import functools
 import math
 
 import matplotlib.pyplot as plt
@@ -19,22 +20,50 @@ def random_rotation(dim: int, seed: int) -> torch.Tensor:
 
 
 def tegum_product(names: list[str], hidden: int, seed: int = 0) -> tuple[torch.Tensor, list]:
-    """The named polytopes in mutually orthogonal coordinate blocks of ``hidden`` dims, then rotated.
+    """The named polytopes' tegum product (:func:`g.tegum_product`) in ``hidden`` dims, rotated.
 
     Returns ``W: (hidden, features)`` and, per polytope, the feature indices it occupies (features
     shuffled, so a factor's features are not neighbours), in the order of the polytope's vertices.
     """
     blocks = [g.polytope_vertices(n) for n in names]
-    n_features = sum(b.shape[1] for b in blocks)
-    W = torch.zeros(hidden, n_features)
+    product = functools.reduce(g.tegum_product, blocks)  # (dims, features), block-diagonal
+    n_features = product.shape[1]
     perm = torch.randperm(n_features, generator=torch.Generator().manual_seed(seed + 1))
-    row, col, members = 0, 0, []
-    for b in blocks:
-        cols = perm[col : col + b.shape[1]]
-        W[row : row + b.shape[0], cols] = b
-        members.append(cols.tolist())
-        row, col = row + b.shape[0], col + b.shape[1]
+    W = torch.zeros(hidden, n_features)
+    W[: product.shape[0], perm] = product  # feature k of the product becomes feature perm[k]
+    ends = torch.tensor([b.shape[1] for b in blocks]).cumsum(0).tolist()
+    members = [perm[start:end].tolist() for start, end in zip([0, *ends[:-1]], ends, strict=True)]
     return random_rotation(hidden, seed) @ W, members
+
+
+def test_tegum_product_puts_the_factors_in_orthogonal_subspaces():
+    rng = torch.Generator().manual_seed(0)
+    A, B = torch.randn(2, 5, generator=rng), torch.randn(3, 4, generator=rng)
+    assert torch.equal(g.tegum_product(A, B), torch.block_diag(A, B))
+    # Batched (which torch.block_diag is not), leading dimensions broadcast, inputs untouched.
+    A, B = torch.randn(3, 2, 5, generator=rng), torch.randn(1, 3, 4, generator=rng)
+    before = A.clone(), B.clone()
+    W = g.tegum_product(A, B)
+    assert W.shape == (3, 5, 9)
+    assert torch.equal(A, before[0]) and torch.equal(B, before[1])
+    for k in range(3):
+        assert torch.equal(W[k], torch.block_diag(A[k], B[0]))
+    assert g.tegum_product(A.double(), B).dtype == torch.float64
+    # A triangle ⊕ digon ⊕ pentagon: no feature of one factor overlaps one of another, and every
+    # feature keeps the D_i of its own polytope, 2/3, 1/2, 2/5.
+    names = ["triangle", "digon", "pentagon"]
+    V = [g.polytope_vertices(n) for n in names]
+    W = g.tegum_product(g.tegum_product(V[0], V[1]), V[2])
+    assert W.shape == (5, 10)
+    factor = torch.tensor([0, 0, 0, 1, 1, 2, 2, 2, 2, 2])
+    across = factor[:, None] != factor[None, :]
+    assert (tl.cosine_similarity(W)[across].abs() < 1e-6).all()
+    own = torch.cat([tl.feature_dimensionality(v) for v in V])
+    assert torch.allclose(tl.feature_dimensionality(W), own, atol=1e-5)
+    assert float(tl.dimensions_per_feature(W)) == pytest.approx(5 / 10)
+    assert g.factor_labels(W).tolist() == [0, 0, 0, 3, 3, 5, 5, 5, 5, 5]
+    with pytest.raises(ValueError, match="B has shape"):
+        g.tegum_product(A, torch.ones(3))
 
 
 @pytest.mark.parametrize("polytope", g.UNIFORM_POLYTOPES, ids=NAMES)

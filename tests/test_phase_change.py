@@ -211,6 +211,24 @@ def test_classify_rejects_wrong_shape():
         theory.classify(torch.ones(4, 2, 2), THREE_IN_TWO)
 
 
+def test_two_in_one_phase_is_classify_written_out():
+    g = torch.Generator().manual_seed(0)
+    for threshold in (0.5, 0.3, 0.8):
+        W = 3 * torch.rand(5, 400, 1, 2, generator=g, dtype=torch.float64) - 1.5
+        labels = theory.two_in_one_phase(W, threshold)
+        assert labels.dtype == torch.int64 and labels.shape == (5, 400)
+        assert torch.equal(labels, theory.classify(W, TWO_IN_ONE, threshold=threshold))
+        assert set(labels.unique().tolist()) == {-1, 0, 1, 2}
+    candidates, _ = TWO_IN_ONE.candidate_weights(torch.tensor([0.05, 0.5]))  # (3, 2, 1, 2)
+    for W in (candidates, -candidates, 0.9 * candidates, candidates.float()):
+        assert theory.two_in_one_phase(W).tolist() == [[0, 0], [1, 1], [2, 2]]
+    trained_like = torch.tensor([[1.0, 0.1]]).expand(4, 1, 2)  # float32, like trained weights
+    assert theory.two_in_one_phase(trained_like).tolist() == [0, 0, 0, 0]
+    assert theory.two_in_one_phase(torch.tensor([[1.0, 1.0]])).tolist() == -1
+    with pytest.raises(ValueError, match="needs"):
+        theory.two_in_one_phase(torch.ones(4, 2, 3))
+
+
 def test_optimised_diagram_classifies_shrunken_pairs():
     """In the dense corner the optimised pair collapses onto 'drop the extra feature'; the diagram
     must call that 'not represented', not 'superposition'."""

@@ -34,7 +34,9 @@ __all__ = [
     "Mistake",
     "WrongAnswer",
     "call_learner",
+    "compare_exactly",
     "compare_with_reference",
+    "random_weights",
     "zero_where",
     # the checks of the core's exercises
     "check_correlated_pairs",
@@ -135,9 +137,10 @@ def compare_with_reference(
                 raise WrongAnswer(mistake.message)
         ratio = out.double() / expected.double()
         big = expected.abs() > 1e-3
-        if big.any() and (ratio[big] - ratio[big].mean()).abs().max() < 1e-4:
+        factor = ratio[big].mean() if big.any() else torch.tensor(1.0)
+        if (factor - 1).abs() > 1e-4 and (ratio[big] - factor).abs().max() < 1e-4:
             raise WrongAnswer(
-                f"every value is {ratio[big].mean():.4g} times the expected one: a constant factor "
+                f"every value is {factor:.4g} times the expected one: a constant factor "
                 "is off (a sum where a mean belongs, a missing square, ...)"
             )
         diff = (out.double() - expected.double()).abs()
@@ -146,6 +149,39 @@ def compare_with_reference(
             f"values differ for inputs of shapes {_shapes(args)}: at index {at} yours is "
             f"{out[at].item():.4g}, expected {expected[at].item():.4g} "
             f"(largest difference {diff.max().item():.3g})"
+        )
+
+
+def compare_exactly(
+    fn: Callable,
+    reference: Callable,
+    cases: Sequence[Sequence[object]],
+    mistakes: Sequence[Mistake],
+    what: str,
+    dtype_hint: str,
+) -> None:
+    """Like :func:`compare_with_reference` for answers that are integers or booleans (labels,
+    counts, indices with −1 for none, yes/no per model), where a ratio of values means nothing:
+    raise :class:`WrongAnswer` unless ``fn`` returns the reference's dtype (else ``dtype_hint``
+    says what to return) and exactly its values on every case. A difference is named by the first
+    mistake that gives the same values, else by where it is."""
+    for args in cases:
+        expected = reference(*args)
+        out = call_learner(fn, args)
+        if isinstance(out, torch.Tensor) and out.dtype != expected.dtype:
+            raise WrongAnswer(f"returned {out.dtype} values, not {expected.dtype}: {dtype_hint}")
+        _as_expected(out, expected, args, what)
+        if torch.equal(out, expected):
+            continue
+        for mistake in mistakes:
+            if torch.equal(out, mistake.fn(*args).to(expected.dtype)):
+                raise WrongAnswer(mistake.message)
+        differ = out != expected
+        at = tuple(int(i) for i in differ.nonzero()[0])
+        raise WrongAnswer(
+            f"values differ for inputs of shapes {_shapes(args)}: at index {at} yours is "
+            f"{out[at].item()}, expected {expected[at].item()} ({int(differ.sum())} of "
+            f"{differ.numel()} values differ)"
         )
 
 
@@ -205,6 +241,23 @@ class Check:
 
 def _generator(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
+
+
+def random_weights(
+    shapes: Sequence[tuple[int, ...]], seed: int, *, dropped: int, min_norm: float
+) -> list[tuple[torch.Tensor]]:
+    """One float64 weight tensor ``(..., hidden, features)`` per shape, each as a one-argument
+    case: random directions, feature lengths spread upwards from about ``min_norm`` (so a formula
+    that drops a feature's length cannot pass) and feature ``dropped`` set to zero (a feature the
+    model dropped, where a careless division gives NaN)."""
+    g = _generator(seed)
+    cases = []
+    for shape in shapes:
+        W = torch.randn(shape, generator=g, dtype=torch.float64)
+        W = W * (min_norm + torch.rand(shape[-1], generator=g, dtype=torch.float64))
+        W[..., dropped] = 0.0
+        cases.append((W,))
+    return cases
 
 
 # ---------------------------------------------------------------- sparse inputs (notebook 01)

@@ -52,6 +52,7 @@ __all__ = [
     "computed",
     "computed_signs",
     "dense_solution_loss",
+    "error_by_sign",
     "feature_neurons",
     "gain_order",
     "neuron_features",
@@ -152,15 +153,32 @@ def computation_error(model: AbsModel, values: torch.Tensor | None = None) -> to
     return (single_feature_outputs(model, v) - v.abs()).abs().mean(-1)
 
 
+def error_by_sign(y: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+    """The mean of ``|y − |v||`` over the negative values (``[..., 0]``) and over the positive
+    values (``[..., 1]``) of ``values``; 0 itself is left out.
+
+    ``y: (..., features, values)``, the outputs of :func:`single_feature_response` at ``values:
+    (values,)``, which must hold negative and positive numbers. Returns ``(..., features, 2)``.
+    """
+    v = torch.as_tensor(values, dtype=y.dtype, device=y.device)
+    if v.dim() != 1 or y.shape[-1:] != v.shape:
+        raise ValueError(
+            f"y {tuple(y.shape)} and values {tuple(v.shape)} do not match: y must be "
+            "(..., features, values) and values (values,)"
+        )
+    if not ((v < 0).any() and (v > 0).any()):
+        raise ValueError("values must hold negative and positive numbers")
+    err = (y - v.abs()).abs()
+    return torch.stack([err[..., v < 0].mean(-1), err[..., v > 0].mean(-1)], dim=-1)
+
+
 def sign_errors(model: AbsModel, values: torch.Tensor | None = None) -> torch.Tensor:
     """:func:`computation_error` split by the sign of the input: ``(instances, features, 2)``,
     ``[..., 0]`` over the negative values of ``values`` (default :data:`GRID`), ``[..., 1]`` over
-    the positive ones (0 itself is left out)."""
+    the positive ones (0 itself is left out; :func:`error_by_sign` of the single-feature
+    outputs)."""
     v = GRID if values is None else torch.as_tensor(values, dtype=torch.float32)
-    if not ((v < 0).any() and (v > 0).any()):
-        raise ValueError("values must hold negative and positive numbers")
-    err = (single_feature_outputs(model, v) - v.abs()).abs()
-    return torch.stack([err[..., v < 0].mean(-1), err[..., v > 0].mean(-1)], dim=-1)
+    return error_by_sign(single_feature_outputs(model, v), v)
 
 
 def computed_signs(

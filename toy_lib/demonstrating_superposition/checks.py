@@ -1,5 +1,6 @@
-"""Section 3's exercise checks: the two terms of the paper's loss decomposition, feature benefit
-(:func:`feature_benefit`) and interference (:func:`interference`)."""
+"""Section 3's exercise checks: how strongly the other features project onto each feature
+(:func:`~toy_lib.metrics.superposition`) and the two terms of the paper's loss decomposition,
+feature benefit (:func:`feature_benefit`) and interference (:func:`interference`)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from collections.abc import Callable
 
 import torch
 
-from ..checks import Check, Mistake, compare_with_reference
+from ..checks import Check, Mistake, compare_with_reference, zero_where
+from ..metrics import superposition
 from .experiment import feature_benefit, interference
 
-__all__ = ["check_feature_benefit", "check_interference"]
+__all__ = ["check_feature_benefit", "check_interference", "check_superposition"]
 
 
 def _cases() -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -38,6 +40,42 @@ def _overlaps(W: torch.Tensor) -> torch.Tensor:
     gram = W.transpose(-1, -2) @ W
     return gram - torch.diag_embed(torch.diagonal(gram, dim1=-2, dim2=-1))
 
+
+def _unit(W: torch.Tensor) -> torch.Tensor:
+    """``Ŵ_i = W_i / ||W_i||`` (a zero column stays zero)."""
+    return W / W.norm(dim=-2, keepdim=True).clamp_min(1e-12)
+
+
+def _others(M: torch.Tensor) -> torch.Tensor:
+    """``M`` with its diagonal set to zero: only the pairs ``j ≠ i`` are left."""
+    return M - torch.diag_embed(torch.diagonal(M, dim1=-2, dim2=-1))
+
+
+_SUPERPOSITION_MISTAKES = [
+    Mistake(
+        lambda W: ((_unit(W).transpose(-1, -2) @ W) ** 2).sum(-1),
+        "the sum includes j = i, which adds (Ŵ_i · W_i)² = ||W_i||²: leave out the feature itself",
+    ),
+    Mistake(
+        lambda W: (_others(W.transpose(-1, -2) @ W) ** 2).sum(-1),
+        "W_i is not normalised: project onto the unit vector Ŵ_i = W_i / ||W_i||, so only the "
+        "other features' sizes count",
+    ),
+    Mistake(
+        lambda W: (_others(_unit(W).transpose(-1, -2) @ _unit(W)) ** 2).sum(-1),
+        "W_j is normalised too (these are squared cosines): only W_i becomes a unit vector, the "
+        "other feature keeps its length, Ŵ_i · W_j",
+    ),
+    Mistake(
+        lambda W: _others(_unit(W).transpose(-1, -2) @ W).sum(-1),
+        "the overlaps are not squared: Σ_{j≠i} (Ŵ_i · W_j)²",
+    ),
+    Mistake(
+        lambda W: (_others(_unit(W).transpose(-1, -2) @ W) ** 2).sum(-2),
+        "summed over the wrong axis: with M = Ŵᵀ W, M[i, j] = Ŵ_i · W_j, so feature i's value sums "
+        "row i (over j, axis −1)",
+    ),
+]
 
 _BENEFIT_MISTAKES = [
     Mistake(
@@ -76,6 +114,19 @@ _INTERFERENCE_MISTAKES = [
 ]
 
 
+def _judge_superposition(fn: Callable) -> None:
+    cases = [(W,) for W, _ in _cases()]  # every W has a dropped feature, 0
+    W = cases[0][0]
+    zero_where(fn, (W,), W.norm(dim=-2) == 0, "a dropped feature (W_i = 0)")
+    compare_with_reference(
+        fn,
+        superposition,
+        cases,
+        _SUPERPOSITION_MISTAKES,
+        "(..., features): one value per feature",
+    )
+
+
 def _judge_benefit(fn: Callable) -> None:
     compare_with_reference(
         fn, feature_benefit, _cases(), _BENEFIT_MISTAKES, "(..., features): one term per feature"
@@ -87,6 +138,10 @@ def _judge_interference(fn: Callable) -> None:
         fn, interference, _cases(), _INTERFERENCE_MISTAKES, "(..., features): one term per feature"
     )
 
+
+check_superposition = Check("superposition", superposition, _judge_superposition)
+"""Exercise: ``superposition(W (..., hidden, features)) → (..., features)``:
+``Σ_{j≠i} (Ŵ_i · W_j)²``, 0 for a dropped feature (``W_i = 0``)."""
 
 check_feature_benefit = Check("feature_benefit", feature_benefit, _judge_benefit)
 """Exercise: ``feature_benefit(W (..., hidden, features), importance) → (..., features)``:

@@ -8,9 +8,10 @@ be read on its own: a pentagon is 5 features spanning 2 dimensions, so each gets
 We find the factors as the connected components of a graph whose nodes are the represented features
 and whose edges join features with ``|Ŵ_i · Ŵ_j|`` above a small threshold, then report each
 component's size, the rank of its weights and its features' dimensionalities, and name it when it is
-one of the uniform polytopes the paper finds (:data:`UNIFORM_POLYTOPES`). The module also builds the
-experiment (:func:`uniform_sweep`) and holds the statistics notebook 04 asserts: clusters of ``D_i``
-against a chance level (:func:`cluster_counts`) and plateaus of ``D*`` (:func:`longest_run_near`).
+one of the uniform polytopes the paper finds (:data:`UNIFORM_POLYTOPES`). The module also builds
+tegum products (:func:`tegum_product`) and the experiment (:func:`uniform_sweep`), and holds the
+statistics notebook 04 asserts: clusters of ``D_i`` against a chance level
+(:func:`cluster_counts`) and plateaus of ``D*`` (:func:`longest_run_near`).
 
 Functions read ``W`` of shape ``(..., hidden, features)`` without modifying it.
 """
@@ -50,6 +51,7 @@ __all__ = [
     "summarize_factors",
     "sweep_claims",
     "tegum_factors",
+    "tegum_product",
     "uniform_sweep",
 ]
 
@@ -136,6 +138,32 @@ def polytope_vertices(name: str) -> torch.Tensor:
     angles = torch.arange(8, dtype=torch.float64) * math.pi / 4
     heights = torch.tensor([z, -z], dtype=torch.float64).repeat(4)
     return torch.stack([r * angles.cos(), r * angles.sin(), heights]).float()
+
+
+def tegum_product(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
+    """The tegum product of two arrangements: ``A``'s features and ``B``'s in orthogonal subspaces.
+
+    ``A: (..., m_A, n_A)``, ``B: (..., m_B, n_B)``, leading dimensions equal or broadcastable.
+    Returns ``(..., m_A + m_B, n_A + n_B)``, block-diagonal: ``A`` top-left (the first ``n_A``
+    features, in the first ``m_A`` dimensions), ``B`` bottom-right, zeros elsewhere. Every feature
+    keeps the ``D_i`` it has within its own factor, since no feature of the other factor overlaps it.
+
+    Written out rather than with ``torch.block_diag``, which takes 2-D matrices only, so that it
+    works on a batch of models as well as on one.
+    """
+    A, B = torch.as_tensor(A), torch.as_tensor(B)
+    for name, X in (("A", A), ("B", B)):
+        if X.dim() < 2:
+            raise ValueError(
+                f"{name} has shape {tuple(X.shape)}: it must be (..., hidden, features)"
+            )
+    lead = torch.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    (m_a, n_a), (m_b, n_b) = A.shape[-2:], B.shape[-2:]
+    dtype = torch.promote_types(A.dtype, B.dtype)
+    out = torch.zeros(*lead, m_a + m_b, n_a + n_b, dtype=dtype, device=A.device)
+    out[..., :m_a, :n_a] = A
+    out[..., m_a:, n_a:] = B
+    return out
 
 
 def factor_labels(

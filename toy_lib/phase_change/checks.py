@@ -1,5 +1,6 @@
-"""Section 4's exercise checks: the 2 → 1 candidates' closed-form losses (:func:`two_in_one_losses`)
-and the density below which the antipodal pair wins (:func:`superposition_boundary`)."""
+"""Section 4's exercise checks: the 2 → 1 candidates' closed-form losses (:func:`two_in_one_losses`),
+the density below which the antipodal pair wins (:func:`superposition_boundary`) and the phase of
+a trained 2 → 1 model (:func:`two_in_one_phase`)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from collections.abc import Callable
 
 import torch
 
-from ..checks import Check, Mistake, compare_with_reference
-from .theory import superposition_boundary, two_in_one_losses
+from ..checks import Check, Mistake, compare_exactly, compare_with_reference
+from .experiment import two_in_one_phase
+from .theory import TWO_IN_ONE, superposition_boundary, two_in_one_losses
 
-__all__ = ["check_superposition_boundary", "check_two_in_one_losses"]
+__all__ = ["check_superposition_boundary", "check_two_in_one_losses", "check_two_in_one_phase"]
 
 
 def _random_r(g: torch.Generator, shape: tuple[int, ...]) -> torch.Tensor:
@@ -123,3 +125,96 @@ check_superposition_boundary = Check(
 )
 """Exercise: ``superposition_boundary(r) → like r``: ``4r / (2 + 5r)`` for ``r ≤ 1``, ``4 / (5 + 2r)``
 for ``r ≥ 1``."""
+
+
+def _phase_cases() -> list[tuple[torch.Tensor, float]]:
+    """``(W, threshold)``: random ``W (..., 1, 2)`` with weights of both signs around the threshold
+    (two thresholds), the candidates with tiny, negated and same-sign variants, and one model
+    without a leading axis."""
+    g = torch.Generator().manual_seed(41)
+    cases = []
+    for shape, threshold in [((3, 40), 0.5), ((60,), 0.3)]:
+        W = 3 * torch.rand(*shape, 1, 2, generator=g, dtype=torch.float64) - 1.5
+        cases.append((W, threshold))
+    hand = [w[0] for _, w in TWO_IN_ONE.candidates] + [
+        (-1.0, 0.0), (0.0, -1.0), (-1.0, 1.0), (1.0, 0.1), (-0.05, 0.9), (0.9, -1.1),
+        (1.0, 1.0), (-0.8, -0.7), (0.0, 0.0), (0.2, -0.3), (0.45, 0.6), (0.7, -0.2),
+    ]  # fmt: skip
+    cases.append((torch.tensor(hand, dtype=torch.float64).unsqueeze(-2), 0.5))
+    cases.append((torch.tensor([[-0.7, 0.8]], dtype=torch.float64), 0.5))
+    return cases
+
+
+def _phases(
+    W: torch.Tensor,
+    threshold: float,
+    *,
+    represented: Callable[[torch.Tensor, float], torch.Tensor] = lambda w, t: w.abs() > t,
+    extra_represented: Callable[[torch.Tensor, float], torch.Tensor] | None = None,
+    extra_dropped_alone: bool = True,
+    pair_needs_opposite_signs: bool = True,
+    swapped: bool = False,
+) -> torch.Tensor:
+    """The rule of :func:`two_in_one_phase` with one of its parts changed, for the mistakes."""
+    w1, w2 = W[..., 0, 0], W[..., 0, 1]
+    rep1, rep2 = represented(w1, threshold), (extra_represented or represented)(w2, threshold)
+    dropped, dedicated = (1, 0) if swapped else (0, 1)
+    labels = torch.full(w1.shape, -1, dtype=torch.long)
+    labels = torch.where((rep1 if extra_dropped_alone else True) & ~rep2, dropped, labels)
+    labels = torch.where(~rep1 & rep2, dedicated, labels)
+    pair = rep1 & rep2 & ((w1 * w2 < 0) if pair_needs_opposite_signs else True)
+    return torch.where(pair, 2, labels)
+
+
+_PHASE_MISTAKES = [
+    Mistake(
+        lambda W, t: _phases(W, t, represented=lambda w, _: w != 0),
+        "a weight below the threshold counted as represented: a feature is represented only when "
+        "|w| > threshold, so a tiny w₂ means the extra feature is dropped",
+    ),
+    Mistake(
+        lambda W, t: _phases(W, t, extra_represented=lambda w, _: w != 0),
+        "a tiny extra-feature weight counted as represented: the extra feature is represented "
+        "only when |w₂| > threshold, like feature 1; below it, it is dropped",
+    ),
+    Mistake(
+        lambda W, t: _phases(W, t, represented=lambda w, _: w.abs() > 0.5),
+        "the `threshold` argument is ignored (0.5 written in): compare |w| with the threshold "
+        "passed in",
+    ),
+    Mistake(
+        lambda W, t: _phases(W, t, pair_needs_opposite_signs=False),
+        "two represented features with the same sign got label 2: an antipodal pair points "
+        "opposite ways (w₁ w₂ < 0); the same sign matches no candidate, −1",
+    ),
+    Mistake(
+        lambda W, t: _phases(W, t, swapped=True),
+        "labels 0 and 1 are swapped (or the two features are): 0, not represented, is the extra "
+        "feature w₂ = W[..., 0, 1] dropped; 1, dedicated dimension, is feature 1 dropped",
+    ),
+    Mistake(
+        lambda W, t: _phases(W, t, extra_dropped_alone=False),
+        "a model that represents neither feature got label 0: 'not represented' still keeps "
+        "feature 1 (W ≈ [1, 0]); a model that matches no candidate gets −1",
+    ),
+]
+
+
+def _judge_phase(fn: Callable) -> None:
+    def learner(W: torch.Tensor, t: float) -> object:
+        return fn(W, threshold=t)
+
+    compare_exactly(
+        learner,
+        lambda W, t: two_in_one_phase(W, threshold=t),
+        _phase_cases(),
+        _PHASE_MISTAKES,
+        "(...): one label per model, W (..., 1, 2) without its last two axes",
+        "return int64 labels (dtype=torch.long), e.g. start from torch.full(shape, -1, "
+        "dtype=torch.long)",
+    )
+
+
+check_two_in_one_phase = Check("two_in_one_phase", two_in_one_phase, _judge_phase)
+"""Exercise: ``two_in_one_phase(W (..., 1, 2), threshold=0.5) → (...)`` int64: 0 only feature 1
+represented, 1 only the extra feature, 2 both with opposite signs, −1 otherwise."""

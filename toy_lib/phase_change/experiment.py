@@ -42,6 +42,7 @@ __all__ = [
     "restart_phases",
     "train_best_of_exact",
     "train_phase_cell",
+    "two_in_one_phase",
 ]
 
 _ANTIPODAL, _ORTHOGONAL, _PARALLEL = -0.7, 0.35, 0.7
@@ -93,6 +94,27 @@ def classify(W: torch.Tensor, problem: PhaseProblem, *, threshold: float = 0.5) 
     match = (sig.unsqueeze(-3) == templates).flatten(-2).all(-1)  # (..., templates)
     first = match.to(torch.uint8).argmax(-1)
     return torch.where(match.any(-1), labels[first], torch.full_like(first, -1))
+
+
+def two_in_one_phase(W: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
+    """The 2 → 1 phase of every model, read off its two weights ``W = [w₁, w₂]`` (``w₂`` the extra
+    feature's): ``W (..., 1, 2)`` → ``(...)`` int64, an index into ``TWO_IN_ONE.phases``.
+
+    A feature is represented when ``|w| > threshold`` (its norm, in one dimension). Only feature 1
+    represented → 0 (not represented); only the extra feature → 1 (dedicated dimension); both, with
+    opposite signs (``w₁ w₂ < 0``) → 2 (superposition); anything else (neither, or both with the
+    same sign) → −1. The same labels as ``classify(W, TWO_IN_ONE, threshold=threshold)``, which
+    matches any problem's candidates; this is its rule written out for the one problem.
+    """
+    W = torch.as_tensor(W)
+    if W.dim() < 2 or tuple(W.shape[-2:]) != (1, 2):
+        raise ValueError(f"W has shape {tuple(W.shape)}: 2 → 1 needs (..., 1, 2)")
+    w1, w2 = W[..., 0, 0], W[..., 0, 1]
+    rep1, rep2 = w1.abs() > threshold, w2.abs() > threshold
+    labels = torch.full(w1.shape, -1, dtype=torch.long)
+    labels = torch.where(rep1 & ~rep2, 0, labels)  # the extra feature dropped
+    labels = torch.where(~rep1 & rep2, 1, labels)  # the extra feature takes the dimension
+    return torch.where(rep1 & rep2 & (w1 * w2 < 0), 2, labels)  # an antipodal pair
 
 
 @dataclass
