@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
+from pathlib import Path
+
 import ipywidgets as widgets
 import numpy as np
 import pytest
@@ -90,3 +94,50 @@ def kernel_batch(
         cfg.probability[instance].numpy(), sets.lower[instance].numpy(), sets.group.numpy(),
         sets.fresh_value.numpy(), batch, seed, instance, step, signed,
     )  # fmt: skip
+
+
+# ---------------------------------------------------------------- a real browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+INSTALL_HINT = (
+    "install it with `apt-get install -y chromium` (gives /usr/bin/chromium) and "
+    "`pip install playwright` (no `playwright install` needed: the system Chromium is used)"
+)
+
+
+def missing_browser_reason() -> str | None:
+    """Say what is missing to drive a browser, or None when everything is there."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Python package `playwright` is not installed"
+    if not CHROMIUM.is_file() or not os.access(CHROMIUM, os.X_OK):
+        return f"{CHROMIUM} is missing"
+    return None
+
+
+def require_browser() -> None:
+    """Skip on a developer machine without a browser, but fail in CI, where a skip would hide it."""
+    reason = missing_browser_reason()
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {reason}: {INSTALL_HINT}", pytrace=False)
+    pytest.skip(f"browser test needs Chromium and Playwright: {reason}; {INSTALL_HINT}")
+
+
+def free_port() -> int:
+    """Ask the OS for a free port (a tiny race with other processes is acceptable for a test)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -29,7 +29,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -41,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
+from helpers import CHROMIUM, CHROMIUM_ARGS, free_port, require_browser
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, ConsoleMessage, Locator, Page
@@ -48,22 +48,6 @@ if TYPE_CHECKING:
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/01_superposition_at_a_glance.ipynb"
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-INSTALL_HINT = (
-    "install it with `apt-get install -y chromium` (gives /usr/bin/chromium) and "
-    "`pip install playwright` (no `playwright install` needed: the system Chromium is used)"
-)
-
 # Every wait below is bounded by one of these (seconds), so a broken page fails instead of hanging.
 # They are generous ceilings for a slow, shared CI runner, not performance targets: on a 2-core
 # machine the whole test normally takes 10-25 s, and the redraw it reports should be ~1 s.
@@ -122,27 +106,6 @@ class LabServer:
     log_path: Path
 
 
-def _missing_browser_reason() -> str | None:
-    """Say what is missing to drive a browser, or None when everything is there."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Python package `playwright` is not installed"
-    if not CHROMIUM.is_file() or not os.access(CHROMIUM, os.X_OK):
-        return f"{CHROMIUM} is missing"
-    return None
-
-
-def _require_browser() -> None:
-    """Skip on a developer machine without a browser, but fail in CI, where a skip would hide it."""
-    reason = _missing_browser_reason()
-    if reason is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but {reason}: {INSTALL_HINT}", pytrace=False)
-    pytest.skip(f"browser test needs Chromium and Playwright: {reason}; {INSTALL_HINT}")
-
-
 def _notebook_location() -> tuple[Path, str]:
     """Return (JupyterLab root dir, notebook path relative to it as a URL path)."""
     path = Path(os.environ.get("TOY_BROWSER_NOTEBOOK", NOTEBOOK))
@@ -151,13 +114,6 @@ def _notebook_location() -> tuple[Path, str]:
         pytest.fail(f"notebook {path} does not exist", pytrace=False)
     root = REPO_ROOT if path.is_relative_to(REPO_ROOT) else path.parent
     return root, path.relative_to(root).as_posix()
-
-
-def _free_port() -> int:
-    """Ask the OS for a free port (a tiny race with other processes is acceptable for a test)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _log_tail(log_path: Path, n_lines: int = 40) -> str:
@@ -225,7 +181,7 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
 
     Module-scoped: one server for every test here; each test shuts its kernels down (``lab_page``).
     """
-    _require_browser()
+    require_browser()
     root_dir, _ = _notebook_location()
     tmp_path = tmp_path_factory.mktemp("jupyterlab")
     jupyter_dir = tmp_path / "jupyter"
@@ -252,7 +208,7 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     Path(env["JUPYTERLAB_WORKSPACES_DIR"]).mkdir(parents=True, exist_ok=True)
     _write_lab_settings(Path(env["JUPYTERLAB_SETTINGS_DIR"]))
 
-    port = _free_port()
+    port = free_port()
     server = LabServer(
         base_url=f"http://127.0.0.1:{port}",
         token=secrets.token_hex(24),
@@ -520,7 +476,7 @@ def browser_context(
     tmp_path_factory: pytest.TempPathFactory, lab_server: LabServer
 ) -> Iterator[BrowserContext]:
     """One headless Chromium (a throwaway profile) for every test of the module."""
-    _require_browser()
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     user_data_dir = tmp_path_factory.mktemp("chromium") / "profile"
