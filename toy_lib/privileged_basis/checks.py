@@ -9,6 +9,7 @@ from collections.abc import Callable
 import torch
 
 from ..checks import Check, Mistake, compare_exactly
+from ..metrics import monosemanticity
 from .experiment import DEAD, MONOSEMANTIC, POLYSEMANTIC, classify_neurons, neurons_per_feature
 
 __all__ = ["check_classify_neurons", "check_neurons_per_feature"]
@@ -50,12 +51,6 @@ def _neuron_cases() -> list[tuple[torch.Tensor, float, float]]:
     ]
 
 
-def _share(W: torch.Tensor) -> torch.Tensor:
-    squared = W**2
-    total = squared.sum(-1)
-    return torch.where(total > 0, squared.max(-1).values / total.clamp_min(1e-300), 0.0)
-
-
 def _kinds(
     W: torch.Tensor,
     mono: torch.Tensor,
@@ -74,7 +69,7 @@ def _by_feature_norm(W: torch.Tensor, t: float, d: float) -> torch.Tensor:
     """The dead test on each feature's (column's) norm: only a square model gets this far."""
     if W.shape[-1] != W.shape[-2]:
         return torch.full(W.shape[:-1], -1)
-    return _kinds(W, _share(W) >= t, W.norm(dim=-2) < d)
+    return _kinds(W, monosemanticity(W) >= t, W.norm(dim=-2) < d)
 
 
 _KIND_MISTAKES = [
@@ -84,12 +79,12 @@ _KIND_MISTAKES = [
         "weights, the row W[k, :], have norm below dead_norm",
     ),
     Mistake(
-        lambda W, t, d: _kinds(W, _share(W) >= t, W.norm(dim=-1) < d, dead_first=False),
+        lambda W, t, d: _kinds(W, monosemanticity(W) >= t, W.norm(dim=-1) < d, dead_first=False),
         "a neuron with weight norm below dead_norm is dead even when that little weight sits on "
         "one feature: test dead first (it takes precedence over monosemantic)",
     ),
     Mistake(
-        lambda W, t, d: _kinds(W, _share(W).sqrt() >= t, W.norm(dim=-1) < d),
+        lambda W, t, d: _kinds(W, monosemanticity(W).sqrt() >= t, W.norm(dim=-1) < d),
         "compared the top feature's share of the norm, max_i |W_ki| / ‖W_k‖, with mono_threshold: "
         "use its share of the squared norm, max_i W_ki² / Σ_i W_ki² (the monosemanticity score)",
     ),
@@ -104,12 +99,12 @@ _KIND_MISTAKES = [
         "largest squared weight, not the largest signed one",
     ),
     Mistake(
-        lambda W, t, d: _kinds(W, _share(W) >= 0.9, W.norm(dim=-1) < 0.1),
+        lambda W, t, d: _kinds(W, monosemanticity(W) >= 0.9, W.norm(dim=-1) < 0.1),
         "used the default thresholds 0.9 and 0.1 whatever the arguments: use mono_threshold and "
         "dead_norm",
     ),
     Mistake(
-        lambda W, t, d: _kinds(W, _share(W) < t, W.norm(dim=-1) < d),
+        lambda W, t, d: _kinds(W, monosemanticity(W) < t, W.norm(dim=-1) < d),
         "monosemantic and polysemantic are swapped: use MONOSEMANTIC (0) for a score at least "
         "mono_threshold and POLYSEMANTIC (1) otherwise",
     ),
