@@ -242,6 +242,19 @@ def test_superposition_makes_a_model_more_vulnerable_than_the_reference():
     assert (attacks.vulnerability(model, x, eps) < 1).all()
 
 
+def test_vulnerabilities_of_several_attacks_match_each_attack_alone():
+    W, b = _pentagon()
+    model = _model(W, b, probability=0.1)
+    x = _sparse_inputs(model.cfg, batch=1024)
+    eps = attacks.attack_budget(x, include_zero=False)
+    together = attacks.vulnerabilities(model, x, eps)
+    assert list(together) == list(attacks.ATTACKS)
+    for name, attack in attacks.ATTACKS.items():
+        torch.testing.assert_close(together[name], attacks.vulnerability(model, x, eps, attack))
+    with pytest.raises(ValueError, match="does not raise the reference model's loss"):
+        attacks.vulnerabilities(model, x, 0.0)
+
+
 def test_gradient_ascent_from_the_clean_input_is_masked_by_the_relu():
     # Zero input, negative bias: every output is switched off and stays off for small δ, so the
     # gradient is zero and plain gradient ascent never moves (the paper's "gradient masking").

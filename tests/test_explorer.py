@@ -192,3 +192,29 @@ def test_training_previews_draw_the_lowest_loss_restart_while_it_trains():
         in seen
     )
     assert box.children[1].value == "done"
+
+
+def test_training_previews_can_follow_one_chosen_instance():
+    cfg = tl.Config(5, 2, 3, feature_probability=0.1)
+    s = slider("int", "seed", 0, (0, 5))
+    drawn, expected = [], []
+
+    def draw(params):
+        drawn.append(params["W"])
+        return _figure()
+
+    def instance_two(progress):  # outer listener: runs before the previews' one
+        expected.append(progress.params()["W"][2:3])
+
+    def render():
+        with listening(instance_two), training_previews(draw, first_s=0.0, instance=2):
+            tl.train(tl.ToyModel(cfg, seed=s.value), steps=1000, progress=False)
+        return _figure(), "done"
+
+    box = live_explorer(s, (s,), render, "100px")
+    seen = _shown(box)
+    expected.clear()  # the first, synchronous render trained too (without previews)
+    s.value = 1
+    assert box.wait(30)
+    assert drawn and torch.equal(drawn[0], expected[0]), "the preview shows instance 2"
+    assert "preview at step 20" in seen, "no restart named when the instance is chosen"

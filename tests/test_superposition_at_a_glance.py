@@ -1,5 +1,6 @@
 """Section 1 (notebook 01): the intro model, its figure and its explorer."""
 
+import pytest
 from helpers import change, find, status_of
 
 import toy_lib as tl
@@ -29,3 +30,22 @@ def test_widget_survives_every_slider_extreme():
 
 def test_the_original_name_still_opens_the_intro_explorer():
     assert tl.widgets.intro_explorer is tl.superposition_at_a_glance.intro_explorer
+
+
+def test_a_retrain_shows_a_preview_of_the_training_model_then_the_result():
+    box = tl.superposition_at_a_glance.intro_explorer(restarts=2, preview_after=0.0)
+    out = box.children[-1]
+    frames, statuses = [], []
+    out.observe(lambda change: frames.append(box.png), names="outputs")
+    box.children[1].observe(lambda change: statuses.append(change["new"]), names="value")
+    change(box, find(box, "sparsity"), 0.5)
+    assert len(frames) >= 2, "a preview first, then the result"
+    assert frames[-1] == box.png and frames[0] != frames[-1]
+    assert any("preview at step" in s for s in statuses), statuses
+    assert "retrained" in status_of(box) and "preview" not in status_of(box)
+
+
+@pytest.mark.parametrize("value", [-0.1, float("nan"), "soon", True])
+def test_a_bad_preview_delay_is_refused(value):
+    with pytest.raises(ValueError, match="preview_after="):
+        tl.superposition_at_a_glance.intro_explorer(preview_after=value)

@@ -143,14 +143,18 @@ def _previews_wanted() -> bool:
 
 @contextmanager
 def training_previews(
-    draw: Callable[[dict[str, torch.Tensor]], bytes], *, first_s: float = 0.3, every_s: float = 1.5
+    draw: Callable[[dict[str, torch.Tensor]], bytes],
+    *,
+    first_s: float = 0.3,
+    every_s: float = 1.5,
+    instance: int | None = None,
 ) -> Iterator[None]:
     """While training inside the block, show a preview of the model still training: first once
     ``first_s`` seconds have passed, then at most every ``every_s`` seconds, never for the last
-    chunk (the render's final figure follows). ``draw(params)`` gets the parameters of the instance
-    with the lowest recent training loss (the best restart so far), each with an instance
-    dimension of 1 (e.g. ``W: (1, hidden, features)``), and returns the PNG. Only in an explorer's
-    retrain (:func:`show_preview`).
+    chunk (the render's final figure follows). ``draw(params)`` gets the parameters of instance
+    ``instance``, or by default of the instance with the lowest recent training loss (the best
+    restart so far), each with an instance dimension of 1 (e.g. ``W: (1, hidden, features)``), and
+    returns the PNG. Only in an explorer's retrain (:func:`show_preview`).
     """
     if not _previews_wanted():
         yield
@@ -159,14 +163,14 @@ def training_previews(
 
     def on_progress(progress: Progress) -> None:
         if progress.done < progress.total and time.perf_counter() >= due[0]:
-            k = int(progress.recent_loss.argmin())
-            best = {name: p[k : k + 1] for name, p in progress.params().items()}
+            k = int(progress.recent_loss.argmin()) if instance is None else instance
+            one = {name: p[k : k + 1] for name, p in progress.params().items()}
             which = (
                 ": the restart with the lowest training loss"
-                if len(progress.recent_loss) > 1
+                if instance is None and len(progress.recent_loss) > 1
                 else ""
             )
-            show_preview(draw(best), f"preview at step {progress.done:,}{which}")
+            show_preview(draw(one), f"preview at step {progress.done:,}{which}")
             due[0] = time.perf_counter() + every_s
 
     with listening(on_progress):

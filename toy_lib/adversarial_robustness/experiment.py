@@ -24,7 +24,7 @@ attacks perturb inputs and differentiate with respect to the perturbation only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
@@ -53,6 +53,7 @@ __all__ = [
     "no_superposition_model",
     "one_instance",
     "random_attack",
+    "vulnerabilities",
     "vulnerability",
 ]
 
@@ -424,6 +425,19 @@ def vulnerability(
     exactly ``I_max ε²``, so every attack is measured against the same yardstick: 1 means "as much
     damage as the paper's attack does to a model without superposition".
     """
+    return vulnerabilities(model, x, budget, {"": attack}, reference, reference_attack)[""]
+
+
+def vulnerabilities(
+    model: ToyModel,
+    x: torch.Tensor,
+    budget: torch.Tensor | float,
+    attacks: Mapping[str, Attack] = ATTACKS,
+    reference: ToyModel | None = None,
+    reference_attack: Attack = feature_attack,
+) -> dict[str, torch.Tensor]:
+    """:func:`vulnerability` for each of several ``attacks`` (name → attack) on the same inputs
+    and budget, the reference attacked once: ``{name: (instances,)}``."""
     if reference is None:
         reference = no_superposition_model(model.cfg, model.output, device=model.device)
     base = reference_attack(reference, x, budget).loss_increase
@@ -432,7 +446,7 @@ def vulnerability(
             f"the attack does not raise the reference model's loss ({base.tolist()!r:.80}): "
             "the budget must be > 0, and the attack able to harm the reference"
         )
-    return attack(model, x, budget).loss_increase / base
+    return {name: attack(model, x, budget).loss_increase / base for name, attack in attacks.items()}
 
 
 def one_instance(model: ToyModel, k: int) -> ToyModel:

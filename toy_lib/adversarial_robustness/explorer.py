@@ -19,7 +19,7 @@ from .experiment import (
     attack_budget,
     no_superposition_model,
     one_instance,
-    vulnerability,
+    vulnerabilities,
 )
 from .figures import robustness_snapshot
 from .sweeps import train_restarts
@@ -81,8 +81,7 @@ def robustness_explorer(
         eps = attack_budget(x, f_slider.value)
         reference = no_superposition_model(one.cfg, one.output)
         values = {
-            name: float(vulnerability(one, x, eps, attack, reference))
-            for name, attack in ATTACKS.items()
+            name: float(v) for name, v in vulnerabilities(one, x, eps, ATTACKS, reference).items()
         }
         title = f"S = {s[k]:g}: WᵀW, 1/D* = {1 / float(dimensions_per_feature(Wk)):.2f}"
         status = (

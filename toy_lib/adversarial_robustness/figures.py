@@ -133,10 +133,12 @@ def plot_attack_bars(
 def robustness_snapshot(
     W: torch.Tensor, vulnerabilities: dict[str, float], *, title: str | None = None
 ) -> Figure:
-    """One model: its ``WᵀW`` (``W: (hidden, features)``) beside :func:`plot_attack_bars`."""
-    fig, (left, right) = plt.subplots(
-        1, 2, figsize=(8.4, 3.2), layout="constrained", width_ratios=(1, 1.3)
-    )
+    """One model: its ``WᵀW`` (``W: (hidden, features)``) beside :func:`plot_attack_bars`.
+
+    The panels sit at fixed places instead of a computed layout: the explorer redraws this figure
+    on every change."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.2), width_ratios=(1, 1.3))
+    fig.subplots_adjust(left=0.075, right=0.97, bottom=0.15, top=0.9, wspace=0.75)
     plot_gram(W, ax=left, title=title)
     plot_attack_bars(vulnerabilities, ax=right, title="Vulnerability to each attack")
     return fig

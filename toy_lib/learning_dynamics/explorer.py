@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 
 import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import torch
 
-from ..explorer import live_explorer, slider
-from ..figures import figure_png
+from ..explorer import live_explorer, slider, training_previews
+from ..figures import figure_png, plot_features_2d
 from .experiment import (
     DYNAMICS_DENSITIES,
     INIT_SCALES,
@@ -44,7 +46,8 @@ def dynamics_explorer(
     """Density, initial-weight scale and seed retrain the 6 → 2 run of notebook 06 (8 instances,
     :func:`train_dynamics`); instance and step pick which model and snapshot to draw, without
     retraining. The figure is :class:`plots.TrainingFrame`: the arrows at that step, and the loss
-    and every ``D_i`` over the whole run with a red line at the step.
+    and every ``D_i`` over the whole run with a red line at the step. While a retrain runs, a
+    preview shows the chosen instance's arrows.
     """
     if density not in DYNAMICS_DENSITIES:
         raise ValueError(f"density={density!r} is not allowed: choose one of {DYNAMICS_DENSITIES}")
@@ -61,12 +64,18 @@ def dynamics_explorer(
     t_slider.add_class("toy-step")
     cache: dict[tuple, Dynamics] = {}
 
+    def preview(params: dict[str, torch.Tensor]) -> bytes:  # W: (1, 2, features)
+        fig, ax = plt.subplots(figsize=(3.2, 3.2))
+        plot_features_2d(params["W"][0], ax=ax, title=f"instance {k_slider.value} (training)")
+        return figure_png(fig)
+
     def render() -> tuple[bytes, str]:
         key = (d_slider.value, i_slider.value, seed_slider.value)
         start = time.perf_counter()
         if key not in cache:
             cache.clear()  # one run at a time: a run holds every snapshot
-            cache[key] = train_dynamics(*key, steps=steps)
+            with training_previews(preview, instance=k_slider.value):
+                cache[key] = train_dynamics(*key, steps=steps)
         run = cache[key]
         frame = TrainingFrame(run, k_slider.value)
         frame.set_snapshot(t_slider.value)

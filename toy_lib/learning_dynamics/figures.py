@@ -208,8 +208,13 @@ class TrainingFrame:
                 f"W has {dyn.W.shape[2]} hidden dimensions: TrainingFrame draws 2-D models only"
             )
         self.dyn, self.instance = dyn, instance
-        self.fig = plt.figure(figsize=figsize, layout="constrained")
-        grid = self.fig.add_gridspec(2, 2, width_ratios=(1, 1.7), height_ratios=(1, 1.5))
+        # Panels at fixed places, not a computed layout: the explorer draws a new frame on every
+        # change, and a constrained layout took most of that time.
+        self.fig = plt.figure(figsize=figsize)
+        grid = self.fig.add_gridspec(
+            2, 2, width_ratios=(1, 1.7), height_ratios=(1, 1.5),
+            left=0.01, right=0.86, bottom=0.14, top=0.87, wspace=0.4, hspace=0.08,
+        )  # fmt: skip
         self.arrows = self.fig.add_subplot(grid[:, 0])
         loss_ax = self.fig.add_subplot(grid[0, 1])
         d_ax = self.fig.add_subplot(grid[1, 1], sharex=loss_ax)
@@ -234,9 +239,6 @@ class TrainingFrame:
             xlim=(-1.35, 1.35), ylim=(-1.35, 1.35), aspect="equal", xticks=[], yticks=[]
         )
         self.set_snapshot(dyn.steps.shape[0] - 1)
-        # Lay the figure out once: re-running the layout engine on every frame is what costs.
-        self.fig.canvas.draw()
-        self.fig.set_layout_engine("none")
 
     def set_snapshot(self, snapshot: int) -> Figure:
         """Show snapshot ``snapshot`` (an index into ``dyn.steps``); returns the figure."""

@@ -10,7 +10,6 @@ from matplotlib.figure import Figure
 
 from ..figures import figure_png, plot_features_2d, plot_gram
 from ..metrics import represented
-from .experiment import IntroResult
 
 __all__ = ["intro_figure", "intro_png"]
 
@@ -38,16 +37,14 @@ def intro_figure(
     return fig
 
 
-def intro_png(r: IntroResult, sparsity: float) -> bytes:
-    """The explorer's figure of one retrain as PNG bytes: the arrows of ``r.W (2, features)`` beside
-    its ``WᵀW``."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(6.4, 3.0), layout="constrained")
-    n_rep = int(represented(r.W).sum())
-    plot_features_2d(
-        r.W,
-        r.importance,
-        ax=left,
-        title=f"S = {sparsity:.2f}: {n_rep} of {r.W.shape[1]} represented",
-    )
-    plot_gram(r.W, ax=right, title="WᵀW")
+def intro_png(W: torch.Tensor, importance: torch.Tensor, title: str) -> bytes:
+    """The explorer's figure as PNG bytes: the arrows of one model's ``W: (2, features)`` (titled
+    ``title``) beside its ``WᵀW``. ``importance: (features,)`` colours the arrows.
+
+    The panels sit at fixed places instead of a computed layout: the explorer redraws this figure
+    on every change, and a constrained layout would take half of the drawing time."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(6.4, 3.0))
+    fig.subplots_adjust(left=0.06, right=0.93, bottom=0.14, top=0.9, wspace=0.35)
+    plot_features_2d(W, importance, ax=left, title=title)
+    plot_gram(W, ax=right, title="WᵀW")
     return figure_png(fig)
