@@ -1,0 +1,288 @@
+"""Sparse autoencoders on toy-model activations (toy_lib.sparse_autoencoders)."""
+
+import math
+
+import pytest
+import torch
+from helpers import PENTAGON
+
+import toy_lib as tl
+from toy_lib import sparse_autoencoders as sa
+
+
+def _pentagon_model(bias=-0.2, density=0.1):
+    """The §1 pentagon, built by hand: five features in 2 dimensions."""
+    model = tl.ToyModel(tl.Config(5, 2, feature_probability=density))
+    with torch.no_grad():
+        model.W.copy_(PENTAGON.unsqueeze(0))
+        model.b.fill_(bias)
+    return model
+
+
+def _sae_with_rows(rows, *, b_enc=0.0):
+    """One ReLU SAE whose decoder rows are ``rows (d_sae, d_in)`` and encoder their transpose."""
+    rows = torch.as_tensor(rows, dtype=torch.float32)
+    sae = sa.SparseAutoencoder(sa.SAEConfig(rows.shape[1], rows.shape[0]))
+    with torch.no_grad():
+        sae.W_dec.copy_(rows.unsqueeze(0))
+        sae.W_enc.copy_(rows.T.unsqueeze(0))
+        sae.b_enc.fill_(b_enc)
+    return sae
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"d_in": 0, "d_sae": 4}, "d_in=0"),
+        ({"d_in": 2, "d_sae": [4, 5], "n_instances": 3}, "d_sae has 2 values for 3 instances"),
+        ({"d_in": 2, "d_sae": 4, "activation": "tanh"}, "activation='tanh'"),
+        ({"d_in": 2, "d_sae": 4, "l1_coefficient": -0.1}, "l1_coefficient=-0.1"),
+        (
+            {"d_in": 2, "d_sae": 4, "activation": "topk", "k": 5},
+            "k=5 is not allowed for an SAE of 4",
+        ),
+        ({"d_in": 2, "d_sae": 4, "k": 0}, "k=0"),
+    ],
+)
+def test_bad_settings_are_refused_with_what_is_allowed(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        sa.SAEConfig(**kwargs)
+
+
+def test_a_batch_of_saes_has_the_fields_names_and_shapes_with_unit_decoder_rows():
+    cfg = sa.SAEConfig(3, [4, 6], 2, l1_coefficient=[0.1, 0.2])
+    sae = sa.SparseAutoencoder(cfg, seed=1)
+    assert sae.W_enc.shape == (2, 3, 6) and sae.W_dec.shape == (2, 6, 3)
+    assert sae.b_enc.shape == (2, 6) and sae.b_dec.shape == (2, 3)
+    norms = sae.W_dec.norm(dim=-1)
+    torch.testing.assert_close(norms[1], torch.ones(6))
+    torch.testing.assert_close(norms[0], torch.tensor([1.0, 1, 1, 1, 0, 0]))
+    h = torch.randn(2, 50, 3)
+    h_hat, f = sae(h)
+    assert h_hat.shape == (2, 50, 3) and f.shape == (2, 50, 6)
+    assert (f[0, :, 4:] == 0).all(), "the narrower dictionary's extra latents never fire"
+
+
+def test_an_instance_start_depends_only_on_seed_and_instance():
+    two = sa.SparseAutoencoder(sa.SAEConfig(3, 6, 2), seed=4)
+    three = sa.SparseAutoencoder(sa.SAEConfig(3, 6, 3), seed=4)
+    torch.testing.assert_close(two.W_dec, three.W_dec[:2])
+    assert not torch.equal(two.W_dec[0], sa.SparseAutoencoder(sa.SAEConfig(3, 6), seed=5).W_dec[0])
+
+
+def test_encode_and_loss_follow_the_formulas():
+    sae = sa.SparseAutoencoder(sa.SAEConfig(3, 5, 2, l1_coefficient=[0.0, 0.5]), seed=2)
+    with torch.no_grad():
+        sae.b_enc.normal_()
+        sae.b_dec.normal_()
+    h = torch.randn(2, 40, 3)
+    f = torch.relu((h - sae.b_dec[:, None]) @ sae.W_enc + sae.b_enc[:, None])
+    torch.testing.assert_close(sae.encode(h), f)
+    h_hat = f @ sae.W_dec + sae.b_dec[:, None]
+    expected = ((h - h_hat) ** 2).sum(-1).mean(-1) + torch.tensor([0.0, 0.5]) * f.sum(-1).mean(-1)
+    torch.testing.assert_close(sae.loss(h), expected)
+
+
+def test_topk_keeps_the_k_largest_latents_of_each_input_and_pays_no_penalty():
+    cfg = sa.SAEConfig(4, 8, 2, activation="topk", k=[1, 3], l1_coefficient=10.0)
+    sae = sa.SparseAutoencoder(cfg, seed=3)
+    h = torch.randn(2, 64, 4)
+    f = sae.encode(h)
+    relu = torch.relu((h - sae.b_dec[:, None]) @ sae.W_enc + sae.b_enc[:, None])
+    for i, k in enumerate((1, 3)):
+        positive = (relu[i] > 0).sum(-1)
+        assert torch.equal((f[i] > 0).sum(-1), positive.clamp(max=k))
+        kept = f[i].max(-1).values
+        torch.testing.assert_close(kept, relu[i].max(-1).values)
+    h_hat = sae.decode(f)
+    torch.testing.assert_close(sae.loss(h), ((h - h_hat) ** 2).sum(-1).mean(-1))
+
+
+def test_scores_of_a_decoder_that_holds_the_true_directions():
+    W = PENTAGON
+    exact = _sae_with_rows(torch.cat([W.T, torch.tensor([[1.0, 0.0]])]))
+    torch.testing.assert_close(sa.best_cosines(exact.W_dec, W), torch.ones(1, 5))
+    torch.testing.assert_close(sa.mmcs(exact.W_dec, W), torch.ones(1))
+    torch.testing.assert_close(sa.recovered(exact.W_dec, W, 0.99), torch.ones(1))
+    # One row rotated by 30 degrees away from feature 0: cosine cos(30°) for that feature.
+    a = math.radians(90 + 30)
+    rotated = _sae_with_rows(torch.cat([torch.tensor([[math.cos(a), math.sin(a)]]), W.T[1:]]))
+    best = sa.best_cosines(rotated.W_dec, W)[0]
+    assert best[0] == pytest.approx(math.cos(math.radians(30)), abs=1e-5)
+    assert sa.recovered(rotated.W_dec, W, 0.9)[0] == pytest.approx(0.8)
+    assert sa.mmcs(rotated.W_dec, W)[0] == pytest.approx((4 + math.cos(math.radians(30))) / 5)
+
+
+def test_scores_ignore_features_the_toy_model_does_not_represent_and_refuse_bad_shapes():
+    W = PENTAGON.clone()
+    W[:, 0] = 0.0  # feature 0 dropped: nothing to find
+    sae = _sae_with_rows(PENTAGON.T[1:])
+    torch.testing.assert_close(sa.mmcs(sae.W_dec, W), torch.ones(1))
+    with pytest.raises(ValueError, match="represents no feature"):
+        sa.mmcs(sae.W_dec, torch.zeros(2, 5))
+    with pytest.raises(ValueError, match=r"W has shape \(3, 5\)"):
+        sa.best_cosines(sae.W_dec, torch.zeros(3, 5))
+    with pytest.raises(ValueError, match="W_dec has shape"):
+        sa.best_cosines(sae.W_dec[0], W)
+    with pytest.raises(ValueError, match="min_cos=1.5"):
+        sa.recovered(sae.W_dec, W, 1.5)
+
+
+def test_l0_mse_and_dead_latents_count_what_they_say():
+    cfg = sa.SAEConfig(2, [3, 4], 2)
+    sae = sa.SparseAutoencoder(cfg)
+    f = torch.zeros(2, 4, 4)
+    f[0, 0, 0] = 1.0
+    f[0, 1, :2] = 2.0
+    f[1, :, 1] = 0.5
+    torch.testing.assert_close(sa.l0(f), torch.tensor([3 / 4, 1.0]))
+    assert sa.dead_latents(sae, f).tolist() == [1, 3], "the switched-off 4th latent is not counted"
+    h = torch.zeros(2, 4, 2)
+    h_hat = torch.ones(2, 4, 2)
+    torch.testing.assert_close(sa.reconstruction_mse(h, h_hat), torch.full((2,), 2.0))
+
+
+def test_fraction_of_loss_recovered_is_one_for_a_perfect_sae_and_zero_for_a_silent_one():
+    model = _pentagon_model()
+    x = tl.generate_batch(
+        model.feature_probability, 4096, generator=torch.Generator().manual_seed(0)
+    )[0]
+    # Latents ±e1, ±e2 reconstruct any h exactly; a very negative encoder bias silences them all.
+    basis = torch.tensor([[1.0, 0], [-1, 0], [0, 1], [0, -1]])
+    perfect = _sae_with_rows(basis)
+    silent = _sae_with_rows(basis, b_enc=-100.0)
+    torch.testing.assert_close(sa.fraction_of_loss_recovered(model, 0, perfect, x), torch.ones(1))
+    torch.testing.assert_close(sa.fraction_of_loss_recovered(model, 0, silent, x), torch.zeros(1))
+
+
+def test_a_topk_sae_trained_on_the_pentagon_finds_its_five_directions():
+    model = _pentagon_model()
+    sae = sa.SparseAutoencoder(sa.SAEConfig(2, 10, 3, activation="topk", k=1), seed=0)
+    before = sa.best_cosines(sae.W_dec, PENTAGON).min(-1).values
+    history = sa.train_saes(sae, model, steps=2000, lr=3e-3, seed=0, progress=False)
+    assert history.loss.shape == (2000, 3)
+    assert (history.loss[-100:].mean(0) < 0.5 * history.loss[:100].mean(0)).all()
+    torch.testing.assert_close(sae.W_dec.norm(dim=-1), torch.ones(3, 10))
+    after = sa.best_cosines(sae.W_dec, PENTAGON).min(-1).values
+    assert (after >= 0.99).all() and (before < 0.99).all(), (before, after)
+
+
+def test_training_is_reproducible_and_reports_its_progress():
+    model = _pentagon_model()
+    runs = []
+    for _ in range(2):
+        sae = sa.SparseAutoencoder(sa.SAEConfig(2, 6, 2, l1_coefficient=[0.01, 0.1]), seed=1)
+        reports = []
+        with tl.progress.listening(reports.append):
+            sa.train_saes(sae, model, steps=120, seed=3, progress=False)
+        runs.append(sae.W_dec.detach().clone())
+    torch.testing.assert_close(runs[0], runs[1], rtol=0, atol=0)
+    assert [r.done for r in reports] == [50, 100, 120] and reports[-1].params()["W_dec"].shape == (
+        2,
+        6,
+        2,
+    )
+
+
+def test_resampling_revives_dead_latents_toward_badly_reconstructed_inputs():
+    model = _pentagon_model()
+    sae = _sae_with_rows(torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]]), b_enc=-100.0)
+    optimizer = torch.optim.Adam(sae.parameters())
+    sae.loss(torch.randn(1, 8, 2)).sum().backward()
+    optimizer.step()  # moments exist now
+    _, h = sa.toy_activations(model, 0, 512, generator=torch.Generator().manual_seed(0))
+    dead = torch.tensor([[True, False, True]])
+    count = sa.resample_dead(sae, dead, h, optimizer, generator=torch.Generator().manual_seed(1))
+    assert count.tolist() == [2]
+    torch.testing.assert_close(sae.W_dec.norm(dim=-1), torch.ones(1, 3))
+    # Each revived row is the direction of one of the inputs.
+    unit_h = h / h.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+    sae.requires_grad_(False)
+    for j in (0, 2):
+        assert float((unit_h @ sae.W_dec[0, j]).max()) == pytest.approx(1.0, abs=1e-5)
+        assert float(sae.b_enc[0, j]) == 0.0
+        assert (optimizer.state[sae.W_dec]["exp_avg"][0, j] == 0).all()
+    assert float(sae.b_enc[0, 1]) == -100.0, "a live latent is left alone"
+
+
+def _with_silenced_latents(sae, latents):
+    """``sae`` with the encoder biases of ``latents`` so negative that they never fire."""
+    with torch.no_grad():
+        sae.b_enc[:, latents] = -100.0
+    return sae
+
+
+def test_training_resamples_at_the_given_steps_and_refuses_bad_arguments():
+    model = _pentagon_model()
+    sae = sa.SparseAutoencoder(sa.SAEConfig(2, 8, 2, l1_coefficient=[0.01, 0.1]), seed=0)
+    _with_silenced_latents(sae, [5, 6, 7])
+    history = sa.train_saes(
+        sae, model, steps=400, resample_at=(200,), engine="torch", progress=False
+    )
+    assert list(history.resampled) == [200]
+    assert history.resampled[200].tolist() == [3, 3], "the three silenced latents are resampled"
+    assert (sae.b_enc[:, 5:] > -1).all(), "and they start over from bias 0"
+    with pytest.raises(ValueError, match="resample_at=\\(400,\\)"):
+        sa.train_saes(sae, model, steps=400, resample_at=(400,))
+    with pytest.raises(ValueError, match="instance=3"):
+        sa.train_saes(sae, model, 3, steps=10)
+    with pytest.raises(ValueError, match="lr=0"):
+        sa.train_saes(sae, model, steps=10, lr=0)
+    with pytest.raises(FloatingPointError, match="smaller lr"):
+        sa.train_saes(sae, model, steps=50, lr=1e30, progress=False)
+
+
+@pytest.mark.parametrize("activation", ["relu", "topk"])
+def test_the_kernels_gradient_is_autograds(activation):
+    from toy_lib.sparse_autoencoders import _kernel, training
+
+    cfg = sa.SAEConfig(3, [5, 7], 2, activation=activation, l1_coefficient=[0.1, 0.3], k=[2, 3])
+    sae = sa.SparseAutoencoder(cfg, seed=1)
+    with torch.no_grad():
+        sae.b_enc.normal_(0, 0.3, generator=torch.Generator().manual_seed(0))
+        sae.b_dec.normal_(0, 0.3, generator=torch.Generator().manual_seed(1))
+    h = torch.randn(2, 64, 3, generator=torch.Generator().manual_seed(2))
+    loss = sae.loss(h)
+    loss.sum().backward()
+    rows = training._pack(sae)
+    for i in range(2):
+        mean, grad = _kernel.batch_grad(
+            rows[i], h[i].numpy(), sae.latent_mask[i].numpy(), float(sae.penalty[i]),
+            int(sae.k[i]), activation == "topk",
+        )  # fmt: skip
+        expected = torch.cat([p.grad[i].reshape(-1) for p in sae.parameters()])
+        assert mean == pytest.approx(float(loss[i].detach()), rel=1e-5)
+        torch.testing.assert_close(torch.from_numpy(grad), expected, rtol=1e-4, atol=1e-6)
+
+
+def test_both_engines_train_alike_and_the_numba_one_reports_progress():
+    model = _pentagon_model()
+    final = {}
+    for engine in ("numba", "torch"):
+        sae = sa.SparseAutoencoder(sa.SAEConfig(2, 10, 2, l1_coefficient=[0.003, 0.03]), seed=0)
+        reports = []
+        with tl.progress.listening(reports.append):
+            history = sa.train_saes(sae, model, steps=1000, lr=3e-3, engine=engine, progress=False)
+        final[engine] = history.loss[-200:].mean(0)
+        torch.testing.assert_close(sae.W_dec.norm(dim=-1), torch.ones(2, 10))
+        assert [r.done for r in reports] == list(range(50, 1001, 50))
+        assert set(reports[-1].params()) == {"W_enc", "b_enc", "W_dec", "b_dec"}
+    # Different samples, the same training: final losses within a few percent.
+    torch.testing.assert_close(final["numba"], final["torch"], rtol=0.1, atol=0)
+
+
+def test_the_numba_engine_is_reproducible_and_resamples():
+    model = _pentagon_model()
+    runs = []
+    for _ in range(2):
+        sae = sa.SparseAutoencoder(sa.SAEConfig(2, 8, 2, l1_coefficient=[0.01, 0.1]), seed=0)
+        _with_silenced_latents(sae, [5, 6, 7])
+        history = sa.train_saes(
+            sae, model, steps=400, resample_at=(200,), engine="numba", progress=False
+        )
+        runs.append(sae.W_dec.detach().clone())
+    torch.testing.assert_close(runs[0], runs[1], rtol=0, atol=0)
+    assert list(history.resampled) == [200] and history.resampled[200].tolist() == [3, 3]
+    assert (sae.b_enc[:, 5:] > -1).all()
+    with pytest.raises(ValueError, match="engine='jax'"):
+        sa.train_saes(sae, model, steps=10, engine="jax")

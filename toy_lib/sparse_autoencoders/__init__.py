@@ -1,0 +1,13 @@
+"""Notebook 10 (beyond the paper): sparse autoencoders take the toy model's features back out of
+superposition, scored against the true features.
+
+Dictionary learning with sparse autoencoders is how the field now looks for features in real
+models (Anthropic, *Towards Monosemanticity*, 2023: https://transformer-circuits.pub/2023/monosemantic-features).
+"""
+
+from . import sae, scores, training
+from .sae import *
+from .scores import *
+from .training import *
+
+__all__ = sae.__all__ + scores.__all__ + training.__all__
