@@ -41,78 +41,133 @@ def _views(row, d, s):  # noqa: ANN001, ANN202
     )
 
 
+TILE = 256  # samples per tile: the (d_sae, tile) latents of a 10 → 80 SAE take 80 KiB
+
+
 @nb.njit(fastmath=_FASTMATH, inline="always")
-def _batch(row, grad, H, mask, l1, k, topk, fired):  # noqa: ANN001, ANN202, PLR0912
-    """Summed loss of the inputs ``H (batch, d_in)`` for the SAE in ``row``; its gradient of the
-    mean loss is added into ``grad`` (like ``row``); ``fired[j]`` set for every latent that fires.
+def _keep_top(F, width, k):  # noqa: ANN001, ANN202
+    """Zero all but the ``k`` largest latents of each sample (column) of ``F[:, :width]`` (the
+    first of equal ones kept). Scalar: ``k`` passes over one column."""
+    s = F.shape[0]
+    kept = np.empty(s, dtype=np.bool_)
+    for t in range(width):
+        kept[:] = False
+        for _ in range(k):
+            best = -1
+            for j in range(s):
+                if not kept[j] and F[j, t] > 0 and (best < 0 or F[j, t] > F[best, t]):
+                    best = j
+            if best < 0:
+                break
+            kept[best] = True
+        for j in range(s):
+            if not kept[j]:
+                F[j, t] = np.float32(0.0)
+
+
+@nb.njit(fastmath=_FASTMATH, inline="always")
+def _tile(row, grad, H, start, width, mask, l1, k, topk, scale, buf, fired):  # noqa: ANN001, ANN202, PLR0912
+    """Summed loss of samples ``start .. start+width`` of ``H (d_in, batch)`` for the SAE in
+    ``row``; their gradient of the mean loss (``scale`` = 2 / batch) is added into ``grad`` (like
+    ``row``); ``fired[j]`` set for every latent that fires.
 
     Forward: ``f = ReLU((h − b_dec) W_enc + b_enc)`` on the SAE's latents (``mask``), the ``k``
-    largest kept if ``topk``; ``ĥ = f W_dec + b_dec``; loss ``‖h − ĥ‖² + l1 ‖f‖₁``.
+    largest kept if ``topk``; ``ĥ = f W_dec + b_dec``; loss ``‖h − ĥ‖² + l1 ‖f‖₁``. Every inner
+    loop runs over the tile's samples (``buf``: ``HC``, ``R`` ``(d_in, tile)``, ``F``, ``DF``
+    ``(d_sae, tile)``), so it compiles to SIMD code whatever the SAE's size.
     """
-    batch, d = H.shape
+    d = H.shape[0]
     s = mask.shape[0]
     W_enc, b_enc, W_dec, b_dec = _views(row, d, s)
     gW_enc, gb_enc, gW_dec, gb_dec = _views(grad, d, s)
-    hc = np.empty(d, dtype=np.float32)
-    r = np.empty(d, dtype=np.float32)
-    f = np.empty(s, dtype=np.float32)
-    kept = np.empty(s, dtype=np.bool_)
-    scale = np.float32(2.0 / batch)
-    l1_grad = np.float32(l1 / batch)
+    HC, R, F, DF = buf
     zero = np.float32(0.0)
+    for a in range(d):
+        for t in range(width):
+            HC[a, t] = H[a, start + t] - b_dec[a]
+    for j in range(s):
+        for t in range(width):
+            F[j, t] = b_enc[j]
+        if mask[j]:
+            for a in range(d):
+                w = W_enc[a, j]
+                for t in range(width):
+                    F[j, t] += w * HC[a, t]
+            for t in range(width):
+                F[j, t] = max(F[j, t], zero)
+        else:
+            F[j, :width] = zero
+    if topk:
+        _keep_top(F, width, k)
+    loss = 0.0
+    for a in range(d):
+        for t in range(width):
+            R[a, t] = b_dec[a] - H[a, start + t]
+    for j in range(s):
+        acc = zero
+        for t in range(width):
+            acc += F[j, t]
+        if acc > 0:
+            fired[j] = True
+            loss += l1 * acc
+            for a in range(d):
+                w = W_dec[j, a]
+                for t in range(width):
+                    R[a, t] += w * F[j, t]
+    for a in range(d):
+        acc = zero
+        acc_g = zero
+        for t in range(width):
+            acc += R[a, t] * R[a, t]
+            R[a, t] *= scale  # now dL/dĥ of the mean loss
+            acc_g += R[a, t]
+        loss += acc
+        gb_dec[a] += acc_g
+    l1_grad = np.float32(l1 * scale / 2)
+    for j in range(s):
+        for t in range(width):
+            DF[j, t] = l1_grad
+        for a in range(d):
+            w = W_dec[j, a]
+            for t in range(width):
+                DF[j, t] += w * R[a, t]
+        total = zero
+        for t in range(width):
+            DF[j, t] = DF[j, t] if F[j, t] > 0 else zero
+            total += DF[j, t]
+        gb_enc[j] += total
+        for a in range(d):
+            gb_dec[a] -= W_enc[a, j] * total
+            acc_d = zero
+            acc_e = zero
+            for t in range(width):
+                acc_d += F[j, t] * R[a, t]
+                acc_e += HC[a, t] * DF[j, t]
+            gW_dec[j, a] += acc_d
+            gW_enc[a, j] += acc_e
+    return loss
+
+
+@nb.njit(inline="always")
+def _buffers(d, s, tile):  # noqa: ANN001, ANN202
+    """Scratch of one tile: ``HC``, ``R`` ``(d_in, tile)``, ``F``, ``DF`` ``(d_sae, tile)``."""
+    f32 = np.float32
+    return (
+        np.empty((d, tile), dtype=f32), np.empty((d, tile), dtype=f32),
+        np.empty((s, tile), dtype=f32), np.empty((s, tile), dtype=f32),
+    )  # fmt: skip
+
+
+@nb.njit(fastmath=_FASTMATH, inline="always")
+def _batch(row, grad, H, mask, l1, k, topk, buf, fired):  # noqa: ANN001, ANN202
+    """Summed loss of the whole batch ``H (d_in, batch)``, tile by tile (:func:`_tile`)."""
+    batch = H.shape[1]
+    tile = buf[0].shape[1]
+    scale = np.float32(2.0 / batch)
     total = 0.0
-    for t in range(batch):
-        for a in range(d):
-            hc[a] = H[t, a] - b_dec[a]
-        # Pre-activations with the latents innermost: contiguous rows of W_enc, SIMD over latents.
-        for j in range(s):
-            f[j] = b_enc[j]
-        for a in range(d):
-            ha = hc[a]
-            for j in range(s):
-                f[j] += ha * W_enc[a, j]
-        for j in range(s):
-            f[j] = f[j] if (f[j] > zero and mask[j]) else zero
-        if topk:  # keep the k largest (the first of equal ones), zero the rest
-            for j in range(s):
-                kept[j] = False
-            for _ in range(k):
-                best = -1
-                for j in range(s):
-                    if not kept[j] and f[j] > zero and (best < 0 or f[j] > f[best]):
-                        best = j
-                if best < 0:
-                    break
-                kept[best] = True
-            for j in range(s):
-                if not kept[j]:
-                    f[j] = zero
-        loss = zero
-        for a in range(d):
-            r[a] = b_dec[a] - H[t, a]
-        for j in range(s):
-            fj = f[j]
-            if fj > zero:
-                loss += l1 * fj
-                fired[j] = True
-                for a in range(d):
-                    r[a] += fj * W_dec[j, a]
-        for a in range(d):
-            loss += r[a] * r[a]
-            r[a] *= scale  # now dL/dĥ of the mean loss
-            gb_dec[a] += r[a]
-        for j in range(s):
-            fj = f[j]
-            if fj > zero:
-                df = l1_grad
-                for a in range(d):
-                    df += W_dec[j, a] * r[a]
-                    gW_dec[j, a] += fj * r[a]
-                gb_enc[j] += df
-                for a in range(d):
-                    gW_enc[a, j] += hc[a] * df
-                    gb_dec[a] -= W_enc[a, j] * df
-        total += loss
+    for start in range(0, batch, tile):
+        width = min(tile, batch - start)
+        total += _tile(row, grad, H, start, width, mask, l1, k, topk, scale, buf, fired)
     return total
 
 
@@ -122,7 +177,9 @@ def batch_grad(row, H, mask, l1, k, topk):  # noqa: ANN001, ANN201
     code the training kernel runs, exposed for the gradient-check test."""
     grad = np.zeros_like(row)
     fired = np.zeros(mask.shape[0], dtype=np.bool_)
-    return _batch(row, grad, H, mask, l1, k, topk, fired) / H.shape[0], grad
+    Ht = np.ascontiguousarray(H.T)
+    buf = _buffers(H.shape[1], mask.shape[0], min(TILE, H.shape[0]))
+    return _batch(row, grad, Ht, mask, l1, k, topk, buf, fired) / H.shape[0], grad
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
@@ -161,8 +218,9 @@ def train_chunk(first, last, state, toy, sae, schedule, loss_out, fired):  # noq
     d, n = W.shape
     inv_p = (np.float32(1.0) / prob).astype(np.float32)
     X = np.empty((n, batch_size), dtype=np.float32)
-    H = np.empty((batch_size, d), dtype=np.float32)
+    H = np.empty((d, batch_size), dtype=np.float32)
     grad = np.empty(P.shape[1], dtype=np.float32)
+    buf = _buffers(d, s, min(TILE, batch_size))
     alive = np.ones(last - first, dtype=np.bool_)
     for step in range(lrs.shape[0]):
         t = t0 + step + 1
@@ -170,12 +228,12 @@ def train_chunk(first, last, state, toy, sae, schedule, loss_out, fired):  # noq
         _fill_tile(
             X, prob, inv_p, lower, group, fresh, False, key1, key2, batch_size, 0, batch_size
         )
-        for b in range(batch_size):
-            for a in range(d):
-                acc = np.float32(0.0)
-                for j in range(n):
-                    acc += W[a, j] * X[j, b]
-                H[b, a] = acc
+        H[:] = 0.0
+        for a in range(d):
+            for j in range(n):
+                w = W[a, j]
+                for b in range(batch_size):
+                    H[a, b] += w * X[j, b]
         bc1 = np.float32(1.0 - beta1**t)
         bc2 = np.float32(1.0 - beta2**t)
         for i in range(first, last):
@@ -183,7 +241,7 @@ def train_chunk(first, last, state, toy, sae, schedule, loss_out, fired):  # noq
                 loss_out[step, i] = np.nan
                 continue
             grad[:] = 0.0
-            loss = _batch(P[i], grad, H, mask[i], l1[i], k[i], topk, fired[i]) / batch_size
+            loss = _batch(P[i], grad, H, mask[i], l1[i], k[i], topk, buf, fired[i]) / batch_size
             loss_out[step, i] = loss
             if not np.isfinite(loss):
                 alive[i - first] = False
