@@ -155,16 +155,20 @@ def test_fraction_of_loss_recovered_is_one_for_a_perfect_sae_and_zero_for_a_sile
     torch.testing.assert_close(sa.fraction_of_loss_recovered(model, 0, silent, x), torch.zeros(1))
 
 
-def test_a_topk_sae_trained_on_the_pentagon_finds_its_five_directions():
+def test_the_lowest_loss_topk_sae_of_six_finds_the_pentagons_five_directions():
+    # Like the toy models, an SAE can settle in a worse optimum (one latent between two features);
+    # the restart with the lowest training loss is kept. Measured on seeds 0-3: the kept one's
+    # worst cosine 0.998-0.999; one in three of the others misses a direction.
     model = _pentagon_model()
-    sae = sa.SparseAutoencoder(sa.SAEConfig(2, 10, 3, activation="topk", k=1), seed=0)
+    sae = sa.SparseAutoencoder(sa.SAEConfig(2, 10, 6, activation="topk", k=1), seed=0)
     before = sa.best_cosines(sae.W_dec, PENTAGON).min(-1).values
     history = sa.train_saes(sae, model, steps=2000, lr=3e-3, seed=0, progress=False)
-    assert history.loss.shape == (2000, 3)
-    assert (history.loss[-100:].mean(0) < 0.5 * history.loss[:100].mean(0)).all()
-    torch.testing.assert_close(sae.W_dec.norm(dim=-1), torch.ones(3, 10))
+    assert history.loss.shape == (2000, 6)
+    final = history.loss[-200:].mean(0)
+    assert (final < 0.5 * history.loss[:10].mean(0)).all()
+    torch.testing.assert_close(sae.W_dec.norm(dim=-1), torch.ones(6, 10))
     after = sa.best_cosines(sae.W_dec, PENTAGON).min(-1).values
-    assert (after >= 0.99).all() and (before < 0.99).all(), (before, after)
+    assert (before < 0.99).all() and after[final.argmin()] >= 0.99, (before, after, final)
 
 
 def test_training_is_reproducible_and_reports_its_progress():
