@@ -290,3 +290,15 @@ def test_the_numba_engine_is_reproducible_and_resamples():
     assert (sae.b_enc[:, 5:] > -1).all()
     with pytest.raises(ValueError, match="engine='jax'"):
         sa.train_saes(sae, model, steps=10, engine="jax")
+
+
+@pytest.mark.parametrize("engine", ["numba", "torch"])
+def test_training_leaves_the_global_random_state_alone_and_reads_only_a_linear_hidden_layer(engine):
+    model = _pentagon_model()
+    state = torch.get_rng_state()
+    sae = sa.SparseAutoencoder(sa.SAEConfig(2, 4))
+    sa.train_saes(sae, model, steps=60, resample_at=(30,), engine=engine, progress=False)
+    assert torch.equal(torch.get_rng_state(), state)
+    privileged = tl.ToyModel(tl.Config(5, 2), hidden_activation="relu")
+    with pytest.raises(ValueError, match="linear hidden layer"):
+        sa.train_saes(sae, privileged, steps=5, engine=engine)

@@ -67,6 +67,15 @@ def toy_activations(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """A fresh batch of instance ``instance``'s inputs and hidden vectors: ``x (batch, features)``
     and ``h = W x``, ``(batch, hidden)``."""
+    _check_source(model, instance)
+    probability = model.feature_probability[instance : instance + 1]
+    x = generate_batch(probability, batch_size, generator=generator, sets=model.cfg.feature_sets)[0]
+    with torch.no_grad():
+        return x, x @ model.W[instance].T
+
+
+def _check_source(model: ToyModel, instance: int) -> None:
+    """``instance`` must be one of ``model``'s, and its hidden layer linear (``h = W x``)."""
     n = model.cfg.n_instances
     if isinstance(instance, bool) or not isinstance(instance, int) or not 0 <= instance < n:
         raise ValueError(f"instance={instance!r} is not allowed: it must be an integer in [0, {n})")
@@ -74,10 +83,6 @@ def toy_activations(
         raise ValueError(
             "the SAEs read the linear hidden layer h = W x (hidden_activation='linear')"
         )
-    probability = model.feature_probability[instance : instance + 1]
-    x = generate_batch(probability, batch_size, generator=generator, sets=model.cfg.feature_sets)[0]
-    with torch.no_grad():
-        return x, x @ model.W[instance].T
 
 
 @torch.no_grad()
@@ -147,7 +152,7 @@ def train_saes(
     check_number("lr", lr, 0.0, low_open=True)
     check_int("seed", seed, 0)
     check_choice("engine", engine, ENGINES)
-    toy_activations(model, instance, 1)  # checks instance and the model's kind
+    _check_source(model, instance)
     for s in resample_at:
         if isinstance(s, bool) or not isinstance(s, int) or not 0 < s < steps:
             raise ValueError(
