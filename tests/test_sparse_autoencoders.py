@@ -4,7 +4,7 @@ import math
 
 import pytest
 import torch
-from helpers import PENTAGON
+from helpers import PENTAGON, change, find, status_of
 
 import toy_lib as tl
 from toy_lib import sparse_autoencoders as sa
@@ -302,3 +302,59 @@ def test_training_leaves_the_global_random_state_alone_and_reads_only_a_linear_h
     privileged = tl.ToyModel(tl.Config(5, 2), hidden_activation="relu")
     with pytest.raises(ValueError, match="linear hidden layer"):
         sa.train_saes(sae, privileged, steps=5, engine=engine)
+
+
+def test_worst_cosine_is_the_smallest_best_cosine_over_represented_features():
+    a = math.radians(90 + 30)
+    rotated = _sae_with_rows(
+        torch.cat([torch.tensor([[math.cos(a), math.sin(a)]]), PENTAGON.T[1:]])
+    )
+    assert float(sa.worst_cosine(rotated.W_dec, PENTAGON)[0]) == pytest.approx(
+        math.cos(a - math.pi / 2)
+    )
+    dropped = PENTAGON.clone()
+    dropped[:, 0] = 0.0
+    assert float(sa.worst_cosine(rotated.W_dec, dropped)[0]) == pytest.approx(1.0)
+
+
+def test_figures_draw_the_decoder_over_the_features_and_the_frontier():
+    import matplotlib.pyplot as plt
+
+    ax = sa.plot_decoder_2d(
+        PENTAGON, PENTAGON.T, live=torch.tensor([True, True, False, True, True])
+    )
+    assert len(ax.lines) == 5 and [ln.get_linestyle() for ln in ax.lines].count(":") == 1
+    with pytest.raises(ValueError, match="W_dec has shape"):
+        sa.plot_decoder_2d(PENTAGON, torch.zeros(5, 3))
+    ax = sa.plot_frontier([3.0, 2.0, 1.0], [0.0, 0.01, 0.1], ["0.001", "0.01", "0.1"], chosen=1)
+    assert ax.get_xlabel().startswith("L0") and len(ax.texts) == 3
+    with pytest.raises(ValueError, match="one per SAE"):
+        sa.plot_frontier([1.0], [0.1, 0.2], ["a"])
+    plt.close("all")
+
+
+def test_the_explorer_retrains_and_redraws_and_survives_every_control():
+    model = _pentagon_model()
+    box = sa.sae_explorer(model, restarts=2, steps=300)
+    first = box.png
+    assert first.startswith(b"\x89PNG") and "best of 2 restarts by loss" in status_of(box)
+    lam = find(box, "λ (L1)")
+    assert not lam.continuous_update and "toy-sparsity" in lam._dom_classes
+    change(box, lam, 0.01)
+    assert box.png != first and "λ = 0.01" in status_of(box)
+    change(box, find(box, "SAE"), "topk")
+    assert "TopK SAE, k = 1" in status_of(box)
+    for description in ("k (TopK)", "latents d_sae", "seed"):
+        control = find(box, description)
+        for value in (control.min, control.max):
+            change(box, control, value)
+            assert "error" not in status_of(box), (description, value, status_of(box))
+
+
+def test_the_explorer_refuses_what_it_cannot_draw():
+    with pytest.raises(ValueError, match="3 hidden dimensions"):
+        sa.sae_explorer(tl.ToyModel(tl.Config(5, 3)))
+    with pytest.raises(ValueError, match="l1_coefficient=0.2"):
+        sa.sae_explorer(_pentagon_model(), l1_coefficient=0.2)
+    with pytest.raises(ValueError, match="activation='tanh'"):
+        sa.sae_explorer(_pentagon_model(), activation="tanh")

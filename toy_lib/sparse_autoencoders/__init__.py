@@ -5,9 +5,11 @@ Dictionary learning with sparse autoencoders is how the field now looks for feat
 models (Anthropic, *Towards Monosemanticity*, 2023: https://transformer-circuits.pub/2023/monosemantic-features).
 """
 
-from . import sae, scores, training
+from . import explorer, figures, sae, scores, training
+from .explorer import *
+from .figures import *
 from .sae import *
 from .scores import *
 from .training import *
 
-__all__ = sae.__all__ + scores.__all__ + training.__all__
+__all__ = sae.__all__ + scores.__all__ + training.__all__ + figures.__all__ + explorer.__all__

@@ -22,6 +22,7 @@ __all__ = [
     "mmcs",
     "recovered",
     "reconstruction_mse",
+    "worst_cosine",
 ]
 
 
@@ -66,6 +67,12 @@ def mmcs(W_dec: torch.Tensor, W: torch.Tensor, threshold: float = 0.5) -> torch.
     ``W (d_in, features)`` represents (``‖W_i‖ > threshold``; the others have no direction to
     find). ``(instances,)``."""
     return _over_represented(best_cosines(W_dec, W), W, threshold).mean(-1)
+
+
+def worst_cosine(W_dec: torch.Tensor, W: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
+    """The smallest :func:`best_cosines` over the represented features: ``(instances,)``. At least
+    ``c`` means every represented feature has a decoder row within ``arccos(c)`` of it."""
+    return _over_represented(best_cosines(W_dec, W), W, threshold).min(-1).values
 
 
 def recovered(
