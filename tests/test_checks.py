@@ -1032,6 +1032,105 @@ CASES["neuron_gains"] = (
 )
 
 
+sae = tl.sparse_autoencoders
+
+
+def pre(h, W_enc, b_enc, b_dec):
+    return (h - b_dec.unsqueeze(1)) @ W_enc + b_enc.unsqueeze(1)
+
+
+CASES["encode"] = (
+    sae.check_encode,
+    sae.encode,
+    [
+        (lambda h, W, be, bd: torch.relu(h @ W + be.unsqueeze(1)), "b_dec is not subtracted"),
+        (lambda h, W, be, bd: torch.relu(pre(h, W, be, -bd)), "b_dec is added"),
+        (lambda h, W, be, bd: pre(h, W, be, bd), "apply the ReLU"),
+        (lambda h, W, be, bd: torch.relu(pre(h, W, 0 * be, bd)), "b_enc is missing"),
+        (
+            lambda h, W, be, bd: torch.relu(pre(h, W, 0 * be, bd)) + be.unsqueeze(1),
+            "after the ReLU",
+        ),
+        (lambda h, W, be, bd: torch.relu(pre(h, W.transpose(1, 2), be, bd)), "raised"),
+        (lambda h, W, be, bd: torch.relu(pre(h, W, be, bd))[..., 1:], "returned shape"),
+        (lambda h, W, be, bd: torch.relu(pre(h, W, be, bd)) * 1.5, "1.5 times"),
+        (lambda h, W, be, bd: torch.nn.functional.softplus(pre(h, W, be, bd)), "values differ"),
+    ],
+)
+
+
+def reconstruction(h, h_hat):
+    return ((h - h_hat) ** 2).sum(-1).mean(-1)
+
+
+def penalty(f):
+    return f.abs().sum(-1).mean(-1)
+
+
+CASES["sae_loss"] = (
+    sae.check_sae_loss,
+    sae.sae_loss,
+    [
+        (
+            lambda h, hh, f, l1: ((h - hh) ** 2).mean(-1).mean(-1) + l1 * penalty(f),
+            "averaged over the d_in dimensions",
+        ),
+        (lambda h, hh, f, l1: (h - hh).norm(dim=-1).mean(-1) + l1 * penalty(f), "not squared"),
+        (lambda h, hh, f, l1: reconstruction(h, hh), "penalty l1_coefficient · ‖f‖₁ is missing"),
+        (lambda h, hh, f, l1: reconstruction(h, hh) + penalty(f), "not multiplied by"),
+        (
+            lambda h, hh, f, l1: reconstruction(h, hh) + l1 * (f**2).sum(-1).mean(-1),
+            "not the sum of squares",
+        ),
+        (
+            lambda h, hh, f, l1: ((h - hh) ** 2).sum((-2, -1)) + l1 * f.abs().sum((-2, -1)),
+            "summed over the batch",
+        ),
+        (lambda h, hh, f, l1: reconstruction(h, hh) + l1 * f.sum((-2, -1)), "values differ"),
+        (lambda h, hh, f, l1: reconstruction(h, hh).sum(), "returned shape"),
+    ],
+)
+
+
+def sae_unit(v):
+    return v / v.norm(dim=-1, keepdim=True)
+
+
+def best_match(W_dec, W, threshold=0.5, *, rows=True, cols=True, absolute=False):
+    D = sae_unit(W_dec) if rows else W_dec
+    F = sae_unit(W.T) if cols else W.T
+    cos = D @ F.T
+    cos = cos.abs() if absolute else cos
+    return cos[..., W.norm(dim=0) > threshold].max(1).values.mean(-1)
+
+
+CASES["mmcs"] = (
+    sae.check_mmcs,
+    sae.mmcs,
+    [
+        (lambda D, W, threshold=0.5: best_match(D, W, threshold, rows=False), "decoder rows"),
+        (lambda D, W, threshold=0.5: best_match(D, W, threshold, cols=False), "true directions"),
+        (
+            lambda D, W, threshold=0.5: best_match(D, W, threshold, rows=False, cols=False),
+            "dot products",
+        ),
+        (
+            lambda D, W, threshold=0.5: (
+                (sae_unit(D) @ sae_unit(W.T).T)[..., W.norm(dim=0) > threshold]
+                .max(-1)
+                .values.mean(-1)
+            ),
+            "per latent",
+        ),
+        (lambda D, W, threshold=0.5: best_match(D, W, threshold, absolute=True), "|cos|"),
+        (lambda D, W, threshold=0.5: best_match(D, W, 0.0), "does not represent"),
+        (lambda D, W, threshold=0.5: best_match(D, W), "fixed at 0.5"),
+        (lambda D, W, threshold=0.5: best_match(D, W, threshold).mean(), "one number"),
+        (lambda D, W, threshold=0.5: best_match(D, W, threshold) ** 2, "values differ"),
+    ],
+)
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_the_reference_passes_fast_and_is_kept(name, capsys):
     check, reference, _ = CASES[name]

@@ -5,11 +5,19 @@ Dictionary learning with sparse autoencoders is how the field now looks for feat
 models (Anthropic, *Towards Monosemanticity*, 2023: https://transformer-circuits.pub/2023/monosemantic-features).
 """
 
-from . import explorer, figures, sae, scores, training
+from . import checks, explorer, figures, sae, scores, training
+from .checks import *
 from .explorer import *
 from .figures import *
 from .sae import *
 from .scores import *
 from .training import *
 
-__all__ = sae.__all__ + scores.__all__ + training.__all__ + figures.__all__ + explorer.__all__
+__all__ = (
+    sae.__all__
+    + scores.__all__
+    + training.__all__
+    + figures.__all__
+    + explorer.__all__
+    + checks.__all__
+)

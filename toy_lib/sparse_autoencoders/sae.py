@@ -27,7 +27,7 @@ from torch import nn
 
 from ..validate import check_choice, check_int, check_number
 
-__all__ = ["ACTIVATIONS", "SAEConfig", "SparseAutoencoder", "sae_loss"]
+__all__ = ["ACTIVATIONS", "SAEConfig", "SparseAutoencoder", "encode", "sae_loss"]
 
 #: ``"relu"``: the L1-penalised ReLU SAE; ``"topk"``: keep the ``k`` largest latents, no penalty.
 ACTIVATIONS = ("relu", "topk")
@@ -143,9 +143,9 @@ class SparseAutoencoder(nn.Module):
         return self.W_dec.device
 
     def encode(self, h: torch.Tensor) -> torch.Tensor:
-        """The latents ``f``: ``h (instances, batch, d_in)`` → ``(instances, batch, d_sae)``."""
-        pre = (h - self.b_dec.unsqueeze(1)) @ self.W_enc + self.b_enc.unsqueeze(1)
-        f = torch.relu(pre) * self.latent_mask.unsqueeze(1)
+        """The latents ``f``: ``h (instances, batch, d_in)`` → ``(instances, batch, d_sae)``
+        (:func:`encode`, switched-off latents 0, TopK applied)."""
+        f = encode(h, self.W_enc, self.b_enc, self.b_dec) * self.latent_mask.unsqueeze(1)
         if self.cfg.activation == "topk":
             f = _keep_top(f, self.k)
         return f
@@ -183,6 +183,17 @@ class SparseAutoencoder(nn.Module):
             f"activation={c.activation!r}, d_in={c.d_in}, d_sae={c.widths.tolist()}, "
             f"n_instances={c.n_instances}"
         )
+
+
+def encode(
+    h: torch.Tensor, W_enc: torch.Tensor, b_enc: torch.Tensor, b_dec: torch.Tensor
+) -> torch.Tensor:
+    """The ReLU encoder ``f = ReLU((h − b_dec) W_enc + b_enc)``.
+
+    ``h``: ``(instances, batch, d_in)``; ``W_enc``: ``(instances, d_in, d_sae)``; ``b_enc``:
+    ``(instances, d_sae)``; ``b_dec``: ``(instances, d_in)``. Returns ``(instances, batch, d_sae)``.
+    """
+    return torch.relu((h - b_dec.unsqueeze(1)) @ W_enc + b_enc.unsqueeze(1))
 
 
 def _keep_top(f: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
