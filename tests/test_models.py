@@ -179,3 +179,16 @@ def test_best_of_builds_other_model_kinds():
     hidden = partial(tl.ToyModel, hidden_activation="relu")
     r = tl.train_best_of(abs_cfg(), k=2, make_model=hidden, steps=100, progress=False)
     assert r.model.hidden_activation == "relu"
+
+
+def test_the_output_layer_alone_is_the_forward_pass_from_its_hidden_vectors():
+    cfg = tl.Config(6, 3, 2, feature_probability=0.3)
+    for output in ("relu", "linear"):
+        model = tl.ToyModel(cfg, output=output, seed=1)
+        with torch.no_grad():
+            model.b.normal_()
+        x = tl.generate_batch(
+            model.feature_probability, 9, generator=torch.Generator().manual_seed(0)
+        )
+        out = tl.models.tied_output(model.W, model.b, model.hidden(x), output=output)
+        torch.testing.assert_close(out, model(x))

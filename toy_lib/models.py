@@ -37,6 +37,7 @@ __all__ = [
     "OUTPUTS",
     "ToyModel",
     "tied_forward",
+    "tied_output",
     "weighted_loss",
 ]
 
@@ -60,7 +61,17 @@ def tied_forward(
     Shapes: ``W (instances, hidden, features)``, ``b (instances, features)``,
     ``x (instances, batch, features)`` → ``x' (instances, batch, features)``.
     """
-    z = torch.bmm(_tied_hidden(W, x, hidden_activation), W) + b.unsqueeze(1)
+    return tied_output(W, b, _tied_hidden(W, x, hidden_activation), output=output)
+
+
+def tied_output(
+    W: torch.Tensor, b: torch.Tensor, h: torch.Tensor, *, output: Output = "relu"
+) -> torch.Tensor:
+    """The tied model's output layer alone, from any hidden vectors ``h``: ``x' = ReLU(Wᵀ h + b)``
+    (no ReLU for ``output="linear"``). Shapes: ``W (instances, hidden, features)``, ``b (instances,
+    features)``, ``h (instances, batch, hidden)`` → ``(instances, batch, features)``; size-1
+    instance dimensions broadcast (e.g. one model read with several reconstructions of ``h``)."""
+    z = h @ W + b.unsqueeze(1)
     return torch.relu(z) if output == "relu" else z
 
 

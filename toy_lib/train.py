@@ -130,14 +130,17 @@ def _snapshot_schedule(snapshot_every: int | Sequence[int] | None, steps: int) -
     return points
 
 
-def _resolve_engine(engine: str, model: ToyModel | AbsModel) -> str:
+def _resolve_engine(engine: str, *models: torch.nn.Module) -> str:
+    """``engine`` checked, and ``"auto"`` resolved: the numba kernels when every one of ``models``
+    (each with a ``device``) is on the CPU, else torch."""
     if engine not in ENGINES:
         raise ValueError(f"engine={engine!r} is not allowed: choose one of {ENGINES}")
+    elsewhere = [m.device for m in models if m.device.type != "cpu"]
     if engine == "auto":
-        return "numba" if model.device.type == "cpu" else "torch"
-    if engine == "numba" and model.device.type != "cpu":
+        return "torch" if elsewhere else "numba"
+    if engine == "numba" and elsewhere:
         raise ValueError(
-            f"engine='numba' runs on the CPU only; the model is on {model.device}: use engine='torch'"
+            f"engine='numba' runs on the CPU only; the model is on {elsewhere[0]}: use engine='torch'"
         )
     return engine
 

@@ -14,17 +14,13 @@ from .scores import mmcs
 __all__ = ["check_encode", "check_mmcs", "check_sae_loss"]
 
 
-def _generator(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
 # ---------------------------------------------------------------- the encoder
 
 
 def _encode_cases() -> list[tuple[torch.Tensor, ...]]:
     """``(h, W_enc, b_enc, b_dec)`` with ``d_in ≠ d_sae`` (a transposed ``W_enc`` cannot pass),
     biases large enough that the ReLU and both biases matter."""
-    g = _generator(3)
+    g = torch.Generator().manual_seed(3)
     cases = []
     for instances, batch, d_in, d_sae in [(1, 7, 2, 5), (3, 16, 2, 10), (2, 9, 4, 6)]:
         h = torch.randn(instances, batch, d_in, generator=g, dtype=torch.float64)
@@ -83,7 +79,7 @@ def _loss_cases() -> list[tuple[torch.Tensor, ...]]:
     """``(h, h_hat, f, l1_coefficient)`` with sparse non-negative ``f``, ``d_in ≠ d_sae`` and
     coefficients other than 1 (so a missing coefficient shows); several SAEs first, so that a
     wrong answer is compared on more than one value."""
-    g = _generator(4)
+    g = torch.Generator().manual_seed(4)
     cases = []
     for instances, batch, d_in, d_sae in [(3, 12, 2, 10), (1, 8, 2, 5), (2, 6, 5, 3)]:
         h = torch.randn(instances, batch, d_in, generator=g, dtype=torch.float64)
@@ -150,7 +146,7 @@ def _mmcs_cases() -> list[tuple[torch.Tensor, torch.Tensor, float]]:
     pointing away from one; features of varied lengths, one dropped (norm 0.1) and one of norm 0.4
     (represented at threshold 0.3 only). Several SAEs first, so that a wrong answer is compared
     on more than one value."""
-    g = _generator(5)
+    g = torch.Generator().manual_seed(5)
     cases = []
     for instances, d_sae, d_in, n, threshold in [
         (3, 12, 3, 8, 0.5),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from ..metrics import represented
-from ..models import ToyModel, weighted_loss
+from ..models import ToyModel, tied_output, weighted_loss
 from ..validate import check_number
 from .sae import SparseAutoencoder
 
@@ -116,15 +116,13 @@ def fraction_of_loss_recovered(
     """
     if model.hidden_activation != "linear":
         raise ValueError("fraction_of_loss_recovered reads the linear hidden layer h = W x")
-    W, b = model.W[instance], model.b[instance]  # (m, n), (n,)
-    importance = model.importance[instance : instance + 1]  # (1, n)
+    k = slice(instance, instance + 1)
+    W, b, importance = model.W[k], model.b[k], model.importance[k]  # (1, m, n), (1, n), (1, n)
     target = x.unsqueeze(0)  # (1, batch, n)
-    h = target @ W.T  # (1, batch, m)
+    h = target @ W.transpose(1, 2)  # (1, batch, m): the linear hidden layer h = W x
 
     def loss_from(hidden: torch.Tensor) -> torch.Tensor:  # (instances, batch, m) → (instances,)
-        out = hidden @ W + b
-        out = torch.relu(out) if model.output == "relu" else out
-        return weighted_loss(target, out, importance)
+        return weighted_loss(target, tied_output(W, b, hidden, output=model.output), importance)
 
     clean = loss_from(h)
     zero = loss_from(torch.zeros_like(h))

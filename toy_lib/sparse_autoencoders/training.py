@@ -33,15 +33,13 @@ import torch
 from ..data import generate_batch
 from ..models import ToyModel
 from ..progress import Progress, progress_bar, report
-from ..train import _KernelModel, kernel_threads
-from ..validate import check_choice, check_int, check_number
+from ..train import _KernelModel, _resolve_engine, kernel_threads
+from ..validate import check_int, check_number
 from . import _kernel
 from .sae import SparseAutoencoder, sae_loss
 
-__all__ = ["ENGINES", "SAEHistory", "resample_dead", "toy_activations", "train_saes"]
+__all__ = ["SAEHistory", "resample_dead", "toy_activations", "train_saes"]
 
-#: ``"auto"`` picks ``"numba"`` on the CPU and ``"torch"`` on any other device.
-ENGINES = ("auto", "numba", "torch")
 ADAM = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}  # torch.optim.Adam's defaults
 
 REPORT_EVERY = 50  # steps between progress reports (explorers stop a stale retrain at one)
@@ -141,9 +139,10 @@ def train_saes(
     """Train every SAE of ``sae`` in place on the hidden vectors of instance ``instance`` of the
     toy ``model`` (see the module docstring): ``steps`` Adam steps of ``batch_size`` fresh inputs,
     learning rate ``lr``, data drawn from ``seed``; dead latents resampled at the steps in
-    ``resample_at``. ``engine``: one of :data:`ENGINES`. ``progress``: a progress bar (``None``:
-    only if the run takes over 2 s); progress is also reported to
-    :func:`toy_lib.progress.listening` every ``REPORT_EVERY`` steps.
+    ``resample_at``. ``engine``: one of :data:`toy_lib.train.ENGINES` (``"auto"``: numba when
+    both are on the CPU). ``progress``: a progress bar (``None``: only if the run takes over
+    2 s); progress is also reported to :func:`toy_lib.progress.listening` every
+    ``REPORT_EVERY`` steps.
 
     Raises ``FloatingPointError`` (with a hint) if a loss becomes NaN or infinite.
     """
@@ -151,7 +150,6 @@ def train_saes(
     check_int("batch_size", batch_size)
     check_number("lr", lr, 0.0, low_open=True)
     check_int("seed", seed, 0)
-    check_choice("engine", engine, ENGINES)
     _check_source(model, instance)
     for s in resample_at:
         if isinstance(s, bool) or not isinstance(s, int) or not 0 < s < steps:
@@ -159,11 +157,7 @@ def train_saes(
                 f"resample_at={resample_at!r} is not allowed: each step must be an integer in "
                 f"(0, {steps})"
             )
-    if engine == "auto":
-        engine = "numba" if sae.device.type == "cpu" and model.device.type == "cpu" else "torch"
-    if engine == "numba" and (sae.device.type != "cpu" or model.device.type != "cpu"):
-        raise ValueError("engine='numba' runs on the CPU only: use engine='torch' on other devices")
-    run = _run_numba if engine == "numba" else _run_torch
+    run = _run_numba if _resolve_engine(engine, sae, model) == "numba" else _run_torch
     start = time.perf_counter()
     bar = progress_bar(steps, progress=progress, desc="training SAEs")
     try:
