@@ -5,8 +5,9 @@ Dictionary learning with sparse autoencoders is how the field now looks for feat
 models (Anthropic, *Towards Monosemanticity*, 2023: https://transformer-circuits.pub/2023/monosemantic-features).
 """
 
-from . import checks, explorer, figures, sae, scores, training
+from . import checks, experiment, explorer, figures, sae, scores, training
 from .checks import *
+from .experiment import *
 from .explorer import *
 from .figures import *
 from .sae import *
@@ -17,6 +18,7 @@ __all__ = (
     sae.__all__
     + scores.__all__
     + training.__all__
+    + experiment.__all__
     + figures.__all__
     + explorer.__all__
     + checks.__all__
