@@ -60,6 +60,8 @@ __all__ = [
     "SAE_STEPS",
     "SAESweep",
     "ToyCase",
+    "CORRELATED",
+    "features_near",
     "knee",
     "merged_pairs",
     "rank_correlation",
@@ -123,6 +125,8 @@ class ToyCase:
 
 PENTAGON = ToyCase(5, 2, 0.1, 0.9, 8)
 FORTY = ToyCase(40, 10, 0.05, 1.0, 4)
+#: :data:`FORTY` with its features in 20 correlated pairs (0, 1), (2, 3), ...: always active together.
+CORRELATED = ToyCase(40, 10, 0.05, 1.0, 4, tuple((i, i + 1) for i in range(0, 40, 2)))
 #: λ of the ReLU SAEs: log-spaced from 0.001 to 1.
 L1_PENTAGON = tuple(float(v) for v in np.logspace(-3, 0, 13))
 L1_FORTY = tuple(float(v) for v in np.logspace(-3, 0, 10))
@@ -435,3 +439,13 @@ def forty_second_claims(study: FortyStudy) -> dict[str, float | bool]:
         "dense end mixes": dense <= peak - 0.1,
         "best costs loss": kept <= 0.8,
     }
+
+
+def features_near(W_dec: torch.Tensor, W: torch.Tensor, min_cos: float = 0.6) -> torch.Tensor:
+    """For each latent of one SAE (``W_dec: (d_sae, d_in)``), how many of the represented true
+    features ``W: (d_in, features)`` its direction has cosine ≥ ``min_cos`` with: 1 for a latent
+    on one feature, 2 or more for a latent between several. All-zero rows count 0. ``(d_sae,)``."""
+    keep = represented(W)
+    unit_dec = W_dec / W_dec.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+    unit = W[:, keep] / W[:, keep].norm(dim=0, keepdim=True)
+    return ((unit_dec @ unit) >= min_cos).sum(-1)

@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 
 from ..figures import plot_features_2d, small_type, to_numpy
 
-__all__ = ["plot_decoder_2d", "plot_frontier"]
+__all__ = ["plot_decoder_2d", "plot_frontier", "plot_sweep"]
 
 
 def plot_decoder_2d(
@@ -72,3 +72,42 @@ def plot_frontier(
     ax.set_yscale("symlog", linthresh=1e-3)
     small_type(ax, xlabel="L0 (mean active latents)", ylabel="reconstruction MSE", title=title)
     return ax
+
+
+def plot_sweep(
+    values: torch.Tensor | Sequence[float],
+    scores: dict[str, torch.Tensor | float],
+    *,
+    chosen: int | None = None,
+    title: str | None = None,
+) -> plt.Figure:
+    """A λ sweep of SAEs against the truth, four panels over λ (log axis): MMCS and the shares of
+    features recovered at cosine 0.9 and 0.99; L0 with the true mean number of active features;
+    the toy model's loss recovered; dead latents. ``values: (SAEs,)`` the λ; ``scores``: as
+    :func:`~toy_lib.sparse_autoencoders.score_saes` returns them; ``chosen`` marked by a red line."""
+    lam = to_numpy(torch.as_tensor(values, dtype=torch.float32))
+    fig, axes = plt.subplots(1, 4, figsize=(11.0, 2.6))
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.2, top=0.8, wspace=0.35)
+    panels = (
+        ({"MMCS": "k", "≥ 0.9": "tab:blue", "≥ 0.99": "tab:green"}, "score", (0, 1.02)),
+        ({"L0": "k"}, "mean active latents", None),
+        ({"loss recovered": "k"}, "share of the loss recovered", (-0.05, 1.05)),
+        ({"dead": "k"}, "latents that never fired", None),
+    )
+    for ax, (keys, ylabel, ylim) in zip(axes, panels, strict=True):
+        for key, color in keys.items():
+            ax.plot(lam, to_numpy(torch.as_tensor(scores[key])), "-o", ms=3, color=color, label=key)
+        if len(keys) > 1:
+            ax.legend(fontsize=7, frameon=False)
+        if ylim is not None:
+            ax.set_ylim(*ylim)
+        ax.set_xscale("log")
+        if chosen is not None:
+            ax.axvline(lam[chosen], color="tab:red", lw=1, ls="--")
+        small_type(ax, xlabel="λ (L1 coefficient)", ylabel=ylabel)
+    true_l0 = float(scores["true L0"])
+    axes[1].axhline(true_l0, color="tab:orange", lw=1, ls=":")
+    axes[1].text(lam[0], true_l0, " true", color="tab:orange", fontsize=7, va="bottom")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
