@@ -329,6 +329,33 @@ def robustness() -> None:
           f"(median {touched.median()})")  # fmt: skip
 
 
+def sparse_autoencoders(seeds: tuple[int, ...] = (0, 1, 2)) -> None:
+    """Notebook 10's explorer (SAEs on the pentagon, best of 4 restarts, 5,000 steps)."""
+    from toy_lib import sparse_autoencoders as sa
+
+    model = sa.toy_model(sa.PENTAGON, 0)
+    W = model.W[0].detach()
+    settings = {"restarts": 4, "steps": 5_000, "progress": False}
+    for seed in seeds:
+        sweep = sa.sweep_saes(model, sa.L1_OPTIONS, d_sae=10, seed=seed, **settings)
+        rows = [
+            f"λ {v:g}: worst cos {float(sweep.scores['worst cos'][i]):.3f}, "
+            f"L0 {float(sweep.scores['L0'][i]):.2f}"
+            for i, v in enumerate(sa.L1_OPTIONS)
+        ]
+        print(f"seed {seed}, ReLU, 10 latents (true L0 {sweep.scores['true L0']:.2f}):")
+        print("  " + "\n  ".join(rows))
+    for seed in seeds:
+        small = sa.sweep_saes(model, [0.3162], d_sae=3, seed=seed, **settings)
+        cos = torch.nn.functional.normalize(small.sae.W_dec[0], dim=-1) @ (W / W.norm(dim=0))
+        print(f"seed {seed}, 3 latents, λ 0.3162: each latent's cosines with features 0-4:")
+        for row in cos.tolist():
+            print("  " + " ".join(f"{c:+.2f}" for c in row))
+    for seed in range(6):
+        topk = sa.sweep_saes(model, [1], activation="topk", d_sae=10, seed=seed, **settings)
+        print(f"seed {seed}, TopK k = 1: worst cos {float(topk.scores['worst cos'][0]):.3f}")
+
+
 NOTEBOOKS = {
     "01": intro,
     "02": superposition,
@@ -339,6 +366,7 @@ NOTEBOOKS = {
     "07": robustness,
     "08": privileged,
     "09": computation,
+    "10": sparse_autoencoders,
 }
 
 if __name__ == "__main__":

@@ -629,6 +629,10 @@ EXPLORERS: dict[str, str] = {
     ),
     "privileged": "tl.privileged_basis.privileged_explorer(restarts=1, steps=200)",
     "computation": "tl.computation_in_superposition.computation_explorer(restarts=1, steps=200)",
+    "sae": (
+        "m = tl.ToyModel(tl.Config(5, 2, feature_probability=0.1))\n"
+        "tl.sparse_autoencoders.sae_explorer(m, restarts=1, steps=200)"
+    ),
 }
 SCRATCH_DIR = ARTIFACTS_DIR / "browser-notebooks"
 EXPLORER = ".toy-explorer"

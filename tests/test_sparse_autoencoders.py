@@ -358,3 +358,136 @@ def test_the_explorer_refuses_what_it_cannot_draw():
         sa.sae_explorer(_pentagon_model(), l1_coefficient=0.2)
     with pytest.raises(ValueError, match="activation='tanh'"):
         sa.sae_explorer(_pentagon_model(), activation="tanh")
+
+
+# ---------------------------------------------------------------- notebook 10's experiments
+
+
+def test_the_knee_is_the_frontier_point_farthest_from_the_chord_toward_the_origin():
+    # L0 falls and MSE rises along the sweep; the knee is the bend toward small L0 and small MSE.
+    l0 = [10.0, 6.0, 2.0, 1.5, 1.0]
+    mse = [1e-4, 2e-4, 4e-4, 1e-2, 1e-1]
+    assert sa.knee(l0, mse) == 2
+    # The same points read in the other order give the same point.
+    assert sa.knee(l0[::-1], mse[::-1]) == 2
+    # A straight frontier has no bend: every point lies on the chord, the first is returned.
+    assert sa.knee([3.0, 2.0, 1.0], [1e-3, 1e-2, 1e-1]) == 0
+    with pytest.raises(ValueError, match="at least 3"):
+        sa.knee([1.0, 2.0], [0.1, 0.2])
+
+
+def test_rank_correlation_is_spearmans():
+    assert sa.rank_correlation([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert sa.rank_correlation([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert sa.rank_correlation([1, 2, 3, 4], [1, 1, 1, 1]) == 0.0
+    # With ties (mean ranks 1.5, 1.5, 3, 4 against 1, 2, 3, 4): Pearson of the ranks.
+    assert sa.rank_correlation([5, 5, 7, 9], [1, 2, 3, 4]) == pytest.approx(0.9486833, abs=1e-6)
+    with pytest.raises(ValueError, match="two sequences"):
+        sa.rank_correlation([1.0], [2.0])
+
+
+def test_select_saes_copies_the_chosen_saes_with_their_settings():
+    cfg = sa.SAEConfig(2, [4, 6, 3], 3, l1_coefficient=[0.1, 0.2, 0.3])
+    sae = sa.SparseAutoencoder(cfg, seed=3)
+    with torch.no_grad():
+        sae.b_dec.normal_()
+        sae.b_enc.normal_()
+    kept = sa.select_saes(sae, [2, 0])
+    assert kept.cfg.widths.tolist() == [3, 4]
+    assert kept.cfg.l1_coefficients.tolist() == pytest.approx([0.3, 0.1])
+    h = torch.randn(1, 50, 2)
+    h_all, _ = sae(h.expand(3, -1, -1))
+    h_kept, _ = kept(h.expand(2, -1, -1))
+    assert torch.allclose(h_kept, h_all[[2, 0]])
+    with pytest.raises(ValueError, match="index"):
+        sa.select_saes(sae, [3])
+
+
+def test_features_near_and_merged_pairs_read_the_decoder_directions():
+    W = torch.eye(2)  # two orthogonal features
+    on_both = torch.tensor([[1.0, 1.0]]) / math.sqrt(2)  # between them: cosine 0.71 with each
+    assert sa.features_near(torch.cat([torch.eye(2), on_both]), W).tolist() == [1, 1, 2]
+    assert sa.features_near(torch.tensor([[-1.0, 0.0]]), W).tolist() == [0]
+    assert sa.merged_pairs(on_both, W, [(0, 1)]).tolist() == [True]
+    assert sa.merged_pairs(torch.eye(2), W, [(0, 1)]).tolist() == [False]  # found, not merged
+    with pytest.raises(ValueError, match="pairs"):
+        sa.merged_pairs(on_both, W, [(0, 1, 2)])
+
+
+def _sweep(values, **scores):
+    n = len(values)
+    full = {key: torch.zeros(n) for key in ("MMCS", "worst cos", "≥ 0.9", "≥ 0.99", "L0", "MSE")}
+    full |= {"loss recovered": torch.ones(n), "dead": torch.zeros(n, dtype=torch.long)}
+    full |= {key: torch.as_tensor(v, dtype=full[key].dtype) for key, v in scores.items()}
+    full["true L0"] = 0.5
+    sae = sa.SparseAutoencoder(sa.SAEConfig(2, 3, n))
+    return sa.SAESweep(torch.tensor(values), sae, full, torch.zeros(n, 1), torch.zeros(n), 0.0)
+
+
+def test_the_pentagon_claims_follow_their_thresholds():
+    relu = _sweep([0.01, 0.1, 1.0], **{"worst cos": [0.5, 0.99, 0.8], "L0": [2.0, 0.625, 0.2]})
+    topk = _sweep([1.0], **{"worst cos": [0.989], "L0": [0.37]})
+    study = sa.PentagonStudy(_pentagon_model(), relu, topk, chosen=1)
+    claims = sa.pentagon_claims(study)
+    assert claims["relu"]["pentagon found"] and claims["relu"]["pentagon L0"]  # 0.625 / 0.5: +25%
+    assert not claims["topk"]["pentagon found"] and not claims["topk"]["pentagon L0"]  # −26%
+    assert claims["topk"]["L0"] == pytest.approx(0.37)
+
+
+def test_the_larger_cases_claims_follow_their_thresholds():
+    lams = [0.001, 0.01, 0.1, 1.0]
+    plain = _sweep(
+        lams,
+        MMCS=[0.7, 0.9, 0.98, 0.93],
+        **{"≥ 0.9": [0.0, 0.5, 1.0, 0.9], "loss recovered": [1.0, 0.9, 0.7, 0.3]},
+        dead=[1, 2, 3, 4],
+    )
+    resampled = _sweep(lams, dead=[0, 2, 3, 4])
+    study = sa.FortyStudy(_pentagon_model(), plain, resampled, chosen=2)
+    claims = sa.forty_claims(study)
+    assert claims["forty recovered"] and claims["MMCS falls at both ends"]
+    assert claims["dead rise with λ"] and claims["resampling lowers dead"]
+    second = sa.forty_second_claims(study)
+    assert second["some λ recovers"] and second["dense end mixes"] and second["best costs loss"]
+    # The other side of each threshold.
+    plain.scores["MMCS"] = torch.tensor([0.7, 0.9, 0.98, 0.94])  # the high end only 0.04 below
+    plain.scores["dead"] = torch.tensor([4, 3, 2, 1])
+    plain.scores["loss recovered"] = torch.tensor([1.0, 0.9, 0.81, 0.3])
+    claims, second = sa.forty_claims(study), sa.forty_second_claims(study)
+    assert not claims["MMCS falls at both ends"] and not claims["dead rise with λ"]
+    assert not second["best costs loss"]
+    study.chosen = 0
+    assert not sa.forty_claims(study)["forty recovered"]
+
+
+def test_a_sweep_keeps_the_lowest_loss_restart_of_each_setting_and_scores_it():
+    model = _pentagon_model()
+    sweep = sa.sweep_saes(model, [0.01, 0.3], d_sae=6, restarts=3, steps=300, progress=False)
+    assert sweep.sae.cfg.n_instances == 2 and sweep.restart_losses.shape == (2, 3)
+    assert sweep.sae.cfg.l1_coefficients.tolist() == pytest.approx([0.01, 0.3])
+    for key in ("MMCS", "worst cos", "≥ 0.9", "≥ 0.99", "L0", "MSE", "loss recovered", "dead"):
+        assert sweep.scores[key].shape == (2,), key
+    assert 0.3 < sweep.scores["true L0"] < 0.7  # five features at density 0.1
+    table = sa.sweep_table(sweep, chosen=1)
+    assert table.count("\n") == 3 and table.splitlines()[-1].endswith("← chosen by the knee rule")
+    # The kept SAE is the restart with the lowest final training loss: retraining the same batch
+    # and taking that restart by hand gives the same decoder.
+    cfg = sa.SAEConfig(2, 6, 6, l1_coefficient=[0.01] * 3 + [0.3] * 3)
+    again = sa.SparseAutoencoder(cfg, seed=0)
+    history = sa.train_saes(again, model, steps=300, progress=False)
+    final = history.loss[-30:].mean(0).reshape(2, 3)
+    rows = torch.arange(2) * 3 + final.argmin(1)
+    assert torch.equal(sweep.sae.W_dec, again.W_dec[rows])
+
+
+def test_the_sweep_figures_draw_every_panel():
+    import matplotlib.pyplot as plt
+
+    sweep = _sweep([0.01, 0.1, 1.0], MMCS=[0.7, 0.9, 0.8], L0=[3.0, 1.0, 0.3])
+    fig = sa.plot_sweep(sweep.values, sweep.scores, chosen=1, title="t")
+    assert len(fig.axes) == 4 and fig.axes[1].get_ylabel() == "mean active latents"
+    fig = sa.plot_decoders(PENTAGON, [("a", PENTAGON.T), ("b", PENTAGON.T[:3])])
+    assert [ax.get_title() for ax in fig.axes] == ["a", "b"]
+    with pytest.raises(ValueError, match="panels is empty"):
+        sa.plot_decoders(PENTAGON, [])
+    plt.close("all")

@@ -68,6 +68,7 @@ __all__ = [
     "score_saes",
     "select_saes",
     "sweep_saes",
+    "sweep_table",
     "toy_model",
 ]
 
@@ -449,3 +450,21 @@ def features_near(W_dec: torch.Tensor, W: torch.Tensor, min_cos: float = 0.6) ->
     unit_dec = W_dec / W_dec.norm(dim=-1, keepdim=True).clamp_min(1e-12)
     unit = W[:, keep] / W[:, keep].norm(dim=0, keepdim=True)
     return ((unit_dec @ unit) >= min_cos).sum(-1)
+
+
+def sweep_table(sweep: SAESweep, chosen: int | None = None) -> str:
+    """The scores of a λ sweep as a text table, one row per SAE, ``chosen`` marked."""
+    s = sweep.scores
+    lines = [
+        f"true mean number of active features: {float(s['true L0']):.3f}",
+        "     λ    MMCS  worst cos  ≥ 0.9  ≥ 0.99     L0      MSE  loss recovered  dead",
+    ]
+    for i, value in enumerate(sweep.values.tolist()):
+        row = {key: float(v[i]) for key, v in s.items() if key != "true L0"}
+        lines.append(
+            f"{value:6.3g}  {row['MMCS']:6.3f}  {row['worst cos']:9.3f}  {row['≥ 0.9']:5.2f}  "
+            f"{row['≥ 0.99']:6.2f}  {row['L0']:5.2f}  {row['MSE']:7.4f}  "
+            f"{row['loss recovered']:14.3f}  {int(row['dead']):4d}"
+            + ("  ← chosen by the knee rule" if i == chosen else "")
+        )
+    return "\n".join(lines)

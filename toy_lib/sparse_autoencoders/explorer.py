@@ -15,10 +15,11 @@ from ..figures import figure_png, small_type
 from ..metrics import represented
 from ..models import ToyModel
 from ..validate import check_int
+from .experiment import sweep_saes
 from .figures import plot_decoder_2d
-from .sae import ACTIVATIONS, SAEConfig, SparseAutoencoder
-from .scores import best_cosines, dead_latents, fraction_of_loss_recovered, l0, reconstruction_mse
-from .training import toy_activations, train_saes
+from .sae import ACTIVATIONS
+from .scores import best_cosines
+from .training import toy_activations
 
 __all__ = ["L1_OPTIONS", "sae_explorer"]
 
@@ -70,7 +71,7 @@ def sae_explorer(
     Each change trains ``restarts`` SAEs from different starts for ``steps`` steps and keeps the one
     with the lowest training loss (mean of its last 10% of steps); while they train, a preview shows
     the best so far. The status line gives L0 against the true mean number of active features, the
-    reconstruction MSE, the toy model's loss recovered and the dead latents, measured on 16,384
+    reconstruction MSE, the toy model's loss recovered and the dead latents, measured on 50,000
     fresh inputs. The λ slider has the CSS class ``toy-sparsity``.
     """
     if model.cfg.n_hidden != 2:
@@ -86,8 +87,7 @@ def sae_explorer(
     for name, value in (("restarts", restarts), ("steps", steps)):
         check_int(name, value)
     W = model.W[0].detach()
-    x, h = toy_activations(model, 0, 16_384, generator=torch.Generator().manual_seed(12345))
-    true_l0 = float((x > 0).float().sum(-1).mean())
+    _, h = toy_activations(model, 0, 16_384, generator=torch.Generator().manual_seed(12345))
     lam = slider("select", "λ (L1)", l1_coefficient, [(f"{v:g}", v) for v in L1_OPTIONS])
     lam.add_class("toy-sparsity")
     kind = toggle("SAE", list(ACTIVATIONS), activation)
@@ -108,28 +108,23 @@ def sae_explorer(
 
     def render() -> tuple[bytes, str]:
         start = time.perf_counter()
-        cfg = SAEConfig(
-            2, size.value, restarts, activation=kind.value,
-            l1_coefficient=lam.value, k=min(k_slider.value, size.value),
-        )  # fmt: skip
-        sae = SparseAutoencoder(cfg, seed=seed_slider.value)
+        value = lam.value if kind.value == "relu" else min(k_slider.value, size.value)
         with training_previews(preview):
-            history = train_saes(sae, model, steps=steps, seed=seed_slider.value, progress=False)
-        final = history.loss[-max(1, steps // 10) :].mean(0)
-        best = int(final.argmin())
+            sweep = sweep_saes(
+                model, [value], activation=kind.value, d_sae=size.value, restarts=restarts,
+                steps=steps, seed=seed_slider.value, progress=False,
+            )  # fmt: skip
         with torch.no_grad():
-            h_hat, f = sae(h.expand(restarts, -1, -1))
-        dead = dead_latents(sae, f)[best]
-        live = (f[best] > 0).any(0)
-        recovered = fraction_of_loss_recovered(model, 0, sae, x)[best]
-        mse = reconstruction_mse(h.expand(restarts, -1, -1), h_hat)[best]
+            live = (sweep.sae.encode(h.unsqueeze(0))[0] > 0).any(0)
+        s = {key: float(v[0]) for key, v in sweep.scores.items() if key != "true L0"}
         status = (
-            f"{setting()}: best of {restarts} restarts by loss. L0 {float(l0(f)[best]):.2f} "
-            f"(inputs have {true_l0:.2f} active features on average), reconstruction MSE "
-            f"{float(mse):.4f}, loss recovered {float(recovered):.1%}, {int(dead)} dead latent(s) "
-            f"(dotted). Retrained in {time.perf_counter() - start:.1f} s"
+            f"{setting()}: best of {restarts} restarts by loss. L0 {s['L0']:.2f} "
+            f"(inputs have {sweep.scores['true L0']:.2f} active features on average), "
+            f"reconstruction MSE {s['MSE']:.4f}, loss recovered {s['loss recovered']:.1%}, "
+            f"{int(s['dead'])} dead latent(s) (dotted). Retrained in "
+            f"{time.perf_counter() - start:.1f} s"
         )
-        return _figure(W, sae.W_dec[best].detach(), live, setting()), status
+        return _figure(W, sweep.sae.W_dec[0].detach(), live, setting()), status
 
     controls = widgets.VBox(
         [lam, widgets.HBox([kind, k_slider]), widgets.HBox([size, seed_slider])]

@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 
 from ..figures import plot_features_2d, small_type, to_numpy
 
-__all__ = ["plot_decoder_2d", "plot_frontier", "plot_sweep"]
+__all__ = ["plot_decoder_2d", "plot_frontier", "plot_sweep", "plot_decoders"]
 
 
 def plot_decoder_2d(
@@ -110,4 +110,19 @@ def plot_sweep(
     axes[1].text(lam[0], true_l0, " true", color="tab:orange", fontsize=7, va="bottom")
     if title:
         fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def plot_decoders(
+    W: torch.Tensor, panels: Sequence[tuple[str, torch.Tensor]], *, size: float = 2.4
+) -> plt.Figure:
+    """Several SAEs of one 2-D toy model side by side: ``panels`` of ``(title, W_dec (d_sae, 2))``
+    drawn with :func:`plot_decoder_2d` over the feature arrows ``W: (2, features)``."""
+    if not panels:
+        raise ValueError("panels is empty: give at least one (title, W_dec)")
+    fig, axes = plt.subplots(1, len(panels), figsize=(size * len(panels), size + 0.3))
+    axes = np.atleast_1d(axes)
+    fig.subplots_adjust(left=0.03, right=0.99, bottom=0.08, top=0.86, wspace=0.2)
+    for ax, (title, W_dec) in zip(axes, panels, strict=True):
+        plot_decoder_2d(W, W_dec, ax=ax, title=title)
     return fig
