@@ -491,3 +491,12 @@ def test_the_sweep_figures_draw_every_panel():
     with pytest.raises(ValueError, match="panels is empty"):
         sa.plot_decoders(PENTAGON, [])
     plt.close("all")
+
+
+def test_shrinkage_is_the_reconstructions_length_along_the_input():
+    h = torch.tensor([[[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]]])  # the zero input is left out
+    assert float(sa.shrinkage(h, h)[0]) == pytest.approx(1.0)
+    assert float(sa.shrinkage(h, 0.5 * h)[0]) == pytest.approx(0.5)
+    # A component across the input does not count; only the length along it.
+    across = h + torch.tensor([[[0.0, 3.0], [3.0, 0.0], [0.0, 0.0]]])
+    assert float(sa.shrinkage(h, across)[0]) == pytest.approx(1.0)

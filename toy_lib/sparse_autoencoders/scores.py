@@ -22,6 +22,7 @@ __all__ = [
     "mmcs",
     "recovered",
     "reconstruction_mse",
+    "shrinkage",
     "worst_cosine",
 ]
 
@@ -93,6 +94,17 @@ def l0(f: torch.Tensor) -> torch.Tensor:
 def reconstruction_mse(h: torch.Tensor, h_hat: torch.Tensor) -> torch.Tensor:
     """``mean over the batch of ‖h − ĥ‖²``: ``(instances, batch, d_in)`` each → ``(instances,)``."""
     return ((h - h_hat) ** 2).sum(-1).mean(-1)
+
+
+@torch.no_grad()
+def shrinkage(h: torch.Tensor, h_hat: torch.Tensor) -> torch.Tensor:
+    """How long the reconstruction comes out along the input: the mean over the nonzero inputs of
+    ``(ĥ · h) / ‖h‖²``, 1 for a faithful SAE and below 1 when the penalty shrinks the latents.
+    ``h``, ``h_hat``: ``(instances, batch, d_in)``; returns ``(instances,)``."""
+    norm2 = (h**2).sum(-1)  # (instances, batch)
+    nonzero = norm2 > 0
+    ratio = (h_hat * h).sum(-1) / norm2.clamp_min(1e-12)
+    return (ratio * nonzero).sum(-1) / nonzero.sum(-1).clamp_min(1)
 
 
 def dead_latents(sae: SparseAutoencoder, f: torch.Tensor) -> torch.Tensor:
