@@ -9,8 +9,8 @@ The two toy models (our choices; the paper has no SAEs):
   is represented, four to a dimension.
 
 SAEs train for :data:`SAE_STEPS` Adam steps (lr 1e-3, batches of 1024 fresh inputs); each setting
-trains :data:`SAE_RESTARTS` restarts and keeps the one with the lowest training loss (the mean of
-its last 10% of steps), never the best-looking one.
+trains :data:`SAE_RESTARTS` restarts (the larger case :data:`FORTY_RESTARTS`) and keeps the one with
+the lowest training loss (the mean of its last 10% of steps), never the best-looking one.
 """
 
 from __future__ import annotations

@@ -71,8 +71,9 @@ def sae_explorer(
     Each change trains ``restarts`` SAEs from different starts for ``steps`` steps and keeps the one
     with the lowest training loss (mean of its last 10% of steps); while they train, a preview shows
     the best so far. The status line gives L0 against the true mean number of active features, the
-    reconstruction MSE, the toy model's loss recovered and the dead latents, measured on 50,000
-    fresh inputs. The λ slider has the CSS class ``toy-sparsity``.
+    reconstruction MSE and the toy model's loss recovered, measured on 50,000 fresh inputs, and the
+    dead latents: those that never fire on 16,384 others (dotted in the figure). The λ slider has
+    the CSS class ``toy-sparsity``.
     """
     if model.cfg.n_hidden != 2:
         raise ValueError(
@@ -116,12 +117,13 @@ def sae_explorer(
             )  # fmt: skip
         with torch.no_grad():
             live = (sweep.sae.encode(h.unsqueeze(0))[0] > 0).any(0)
+        dead = int((~live & sweep.sae.latent_mask[0]).sum())
         s = {key: float(v[0]) for key, v in sweep.scores.items() if key != "true L0"}
         status = (
             f"{setting()}: best of {restarts} restarts by loss. L0 {s['L0']:.2f} "
             f"(inputs have {sweep.scores['true L0']:.2f} active features on average), "
             f"reconstruction MSE {s['MSE']:.4f}, loss recovered {s['loss recovered']:.1%}, "
-            f"{int(s['dead'])} dead latent(s) (dotted). Retrained in "
+            f"{dead} dead latent(s) (dotted). Retrained in "
             f"{time.perf_counter() - start:.1f} s"
         )
         return _figure(W, sweep.sae.W_dec[0].detach(), live, setting()), status
