@@ -35,6 +35,7 @@ from .scores import (
     mmcs,
     reconstruction_mse,
     recovered,
+    worst_cosine,
 )
 from .training import toy_activations, train_saes
 
@@ -200,10 +201,9 @@ def score_saes(
     h_in = h.expand(sae.cfg.n_instances, -1, -1)
     h_hat, f = sae(h_in)
     W = model.W[0].detach()
-    best = best_cosines(sae.W_dec, W)[:, represented(W)]
     return {
         "MMCS": mmcs(sae.W_dec, W),
-        "worst cos": best.min(-1).values,
+        "worst cos": worst_cosine(sae.W_dec, W),
         "≥ 0.9": recovered(sae.W_dec, W, 0.9),
         "≥ 0.99": recovered(sae.W_dec, W, 0.99),
         "L0": l0(f),
@@ -290,7 +290,10 @@ def knee(l0: torch.Tensor | Sequence[float], mse: torch.Tensor | Sequence[float]
 
 
 def rank_correlation(a: torch.Tensor | Sequence[float], b: torch.Tensor | Sequence[float]) -> float:
-    """Spearman's rank correlation of two equally long sequences (ties share their mean rank)."""
+    """Spearman's rank correlation of two equally long sequences (ties share their mean rank).
+
+    By hand because it is a few lines (Pearson's correlation of the ranks) and SciPy, which has it,
+    is not otherwise a dependency of the course."""
     a = torch.as_tensor(a, dtype=torch.float64).flatten()
     b = torch.as_tensor(b, dtype=torch.float64).flatten()
     if a.shape != b.shape or len(a) < 2:
