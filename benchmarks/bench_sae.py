@@ -33,10 +33,6 @@ def toy_model(n: int, m: int, density: float) -> tl.ToyModel:
     return tl.train_best_of(cfg, k=4, seed=0, progress=False).model
 
 
-def final(history: sa.SAEHistory) -> torch.Tensor:
-    return history.loss[-max(1, history.loss.shape[0] // 10) :].mean(0)
-
-
 def run(quick: bool) -> None:
     print(f"CPU: {cpu_model()}; torch {torch.__version__}, {torch.get_num_threads()} threads\n")
     print(
@@ -55,7 +51,7 @@ def run(quick: bool) -> None:
         for lam in lams:
             one = sa.SparseAutoencoder(sa.SAEConfig(m, d_sae, 1, l1_coefficient=lam))
             history = sa.train_saes(one, model, steps=steps, engine="torch", progress=False)
-            torch_final.append(float(final(history)[0]))
+            torch_final.append(float(history.final_loss[0]))
         torch_ms = (time.perf_counter() - start) / steps * 1e3
         sweep = sa.SparseAutoencoder(sa.SAEConfig(m, d_sae, count, l1_coefficient=lams))
         start = time.perf_counter()
@@ -63,7 +59,7 @@ def run(quick: bool) -> None:
         numba_ms = (time.perf_counter() - start) / steps * 1e3
         print(
             f"| {name} | {steps:,} | {torch_ms:.2f} | {numba_ms:.3f} | {torch_ms / numba_ms:.0f}× | "
-            f"{sum(torch_final) / count:.4f} / {float(final(history).mean()):.4f} |"
+            f"{sum(torch_final) / count:.4f} / {float(history.final_loss.mean()):.4f} |"
         )
 
 

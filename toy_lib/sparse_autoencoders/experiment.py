@@ -28,6 +28,7 @@ from ..train import train_best_of
 from ..validate import check_int
 from .sae import SAEConfig, SparseAutoencoder
 from .scores import (
+    _unit,
     best_cosines,
     dead_latents,
     fraction_of_loss_recovered,
@@ -241,7 +242,7 @@ def sweep_saes(
     history = train_saes(
         sae, model, steps=steps, seed=seed, resample_at=resample_at, progress=progress
     )
-    final = history.loss[-max(1, steps // 10) :].mean(0).reshape(len(values), restarts)
+    final = history.final_loss.reshape(len(values), restarts)
     rows = torch.arange(len(values)) * restarts + final.argmin(1)
     kept = select_saes(sae, rows)
     resampled = torch.zeros(len(repeated), dtype=torch.long)
@@ -449,10 +450,8 @@ def features_near(W_dec: torch.Tensor, W: torch.Tensor, min_cos: float = 0.6) ->
     """For each latent of one SAE (``W_dec: (d_sae, d_in)``), how many of the represented true
     features ``W: (d_in, features)`` its direction has cosine ≥ ``min_cos`` with: 1 for a latent
     on one feature, 2 or more for a latent between several. All-zero rows count 0. ``(d_sae,)``."""
-    keep = represented(W)
-    unit_dec = W_dec / W_dec.norm(dim=-1, keepdim=True).clamp_min(1e-12)
-    unit = W[:, keep] / W[:, keep].norm(dim=0, keepdim=True)
-    return ((unit_dec @ unit) >= min_cos).sum(-1)
+    features = _unit(W[:, represented(W)].T)  # (represented features, d_in)
+    return ((_unit(W_dec) @ features.T) >= min_cos).sum(-1)
 
 
 def sweep_table(sweep: SAESweep, chosen: int | None = None) -> str:

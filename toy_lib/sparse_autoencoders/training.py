@@ -59,6 +59,12 @@ class SAEHistory:
     resampled: dict[int, torch.Tensor] = field(default_factory=dict)
     seconds: float = 0.0
 
+    @property
+    def final_loss(self) -> torch.Tensor:
+        """``(instances,)`` mean training loss over the last 10% of steps (at least one step): what
+        restarts are compared by."""
+        return self.loss[-max(1, self.loss.shape[0] // 10) :].mean(0)
+
 
 def toy_activations(
     model: ToyModel, instance: int, batch_size: int, *, generator: torch.Generator | None = None
