@@ -2,14 +2,18 @@
 model trained on a finite data set (Henighan et al., *Superposition, Memorization, and Double
 Descent*, Anthropic, 2023: https://transformer-circuits.pub/2023/toy-double-descent/index.html).
 
-What is here so far: the note's setup (:data:`NOTE_SETUP`), finite data sets of very sparse points
-kept as indices and values (:func:`sparse_dataset`), the dimensionality of training points
-(:func:`datapoint_dimensionality`), and a dense full-batch PyTorch reference training
-(:func:`train_dense`) against which a sparse engine will be checked.
+The note's setup (:data:`NOTE_SETUP`), finite data sets of very sparse points kept as indices and
+values (:func:`sparse_dataset`), the dimensionality of training points
+(:func:`datapoint_dimensionality`), full-batch training of many models at once that skips the
+work on features that cannot fire (:func:`train_models`), a dense PyTorch reference
+(:func:`train_dense`) it is checked against, and the notebook's experiment and claims
+(:func:`sweep`, :data:`CLAIMS`, :func:`claims`).
 """
 
-from . import data, reference
+from . import data, experiment, reference, training
 from .data import *
+from .experiment import *
 from .reference import *
+from .training import *
 
-__all__ = data.__all__ + reference.__all__
+__all__ = data.__all__ + experiment.__all__ + reference.__all__ + training.__all__
