@@ -17,7 +17,13 @@ import torch
 from ..metrics import feature_dimensionality
 from ..validate import check_int, check_number
 
-__all__ = ["NOTE_SETUP", "SparseData", "datapoint_dimensionality", "sparse_dataset"]
+__all__ = [
+    "NOTE_SETUP",
+    "SparseData",
+    "datapoint_dimensionality",
+    "hidden_from_sparse",
+    "sparse_dataset",
+]
 
 #: The note's setup, each value from its "Experiment Setup" section.
 NOTE_SETUP = {
@@ -85,6 +91,14 @@ def sparse_dataset(
     return SparseData(indices, values, n)
 
 
+def hidden_from_sparse(
+    W: torch.Tensor, indices: torch.Tensor, values: torch.Tensor
+) -> torch.Tensor:
+    """The hidden vectors ``h_t = W x_t = Σ_k values[t, k] W[:, indices[t, k]]`` of points stored
+    sparsely: ``W: (m, n)``, ``indices, values: (T, k)`` (padding: value 0) → ``H: (T, m)``."""
+    return (W[:, indices] * values).sum(-1).T
+
+
 def datapoint_dimensionality(W: torch.Tensor, data: SparseData) -> torch.Tensor:
     """The note's dimensionality of each training point, ``D_{X_t} = ‖h_t‖² / Σ_s (ĥ_t · h_s)²``
     with ``h_t = W x_t``: the paper's feature dimensionality applied to the hidden vectors of the
@@ -94,5 +108,4 @@ def datapoint_dimensionality(W: torch.Tensor, data: SparseData) -> torch.Tensor:
         raise ValueError(
             f"W has shape {tuple(W.shape)}: it must be one model's (m, n) with n = {data.n}"
         )
-    H = (W[:, data.indices] * data.values).sum(-1)  # (m, T): h_t = Σ_i x_ti W_i
-    return feature_dimensionality(H)
+    return feature_dimensionality(hidden_from_sparse(W, data.indices, data.values).T)

@@ -19,7 +19,7 @@ import torch
 
 from ..metrics import feature_dimensionality
 from ..validate import check_int
-from .data import SparseData, datapoint_dimensionality, sparse_dataset
+from .data import SparseData, datapoint_dimensionality, hidden_from_sparse, sparse_dataset
 from .training import pack, sparse_loss, train_models
 
 __all__ = [
@@ -29,7 +29,6 @@ __all__ = [
     "SIZES",
     "Sweep",
     "claims",
-    "hidden_vectors",
     "polygon_error",
     "regime",
     "sweep",
@@ -153,11 +152,6 @@ def sweep(
     )
 
 
-def hidden_vectors(W: torch.Tensor, data: SparseData) -> torch.Tensor:
-    """The training points' hidden vectors ``h_t = W x_t``: ``W (m, n)`` → ``(m, T)``."""
-    return (W[:, data.indices] * data.values).sum(-1)
-
-
 def polygon_error(vectors: torch.Tensor) -> tuple[float, float]:
     """How far 2-D ``vectors: (2, k)`` are from a regular k-gon: ``(angle error, norm error)``,
     the largest gap between consecutive angles off ``360°/k`` and the largest norm off the mean
@@ -187,7 +181,7 @@ def regime(W: torch.Tensor, data: SparseData) -> dict[str, float]:
     m, T = W.shape[0], data.size
     if m != 2:
         raise ValueError(f"W has m = {m} hidden dimensions: the polygons are read in m = 2")
-    H = hidden_vectors(W, data)
+    H = hidden_from_sparse(W, data.indices, data.values).T  # (2, T)
     D_X = datapoint_dimensionality(W, data)
     D_f = feature_dimensionality(W)
     top = D_f.topk(6)

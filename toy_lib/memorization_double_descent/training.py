@@ -30,33 +30,25 @@ CHUNK = 2_500  # steps between progress reports (an explorer stops a stale retra
 
 @dataclass(frozen=True)
 class Packed:
-    """A data set as the kernel reads it: by point (CSR) and by feature (CSC), padding dropped."""
+    """A data set as the kernel reads it, point by point (CSR), padding dropped."""
 
     rows: np.ndarray  # (T + 1,) int64: point t's nonzeros are rows[t] .. rows[t+1]
-    cols: np.ndarray  # (nnz,) int64 feature of each nonzero
+    cols: np.ndarray  # (nnz,) uint32 feature of each nonzero
     vals: np.ndarray  # (nnz,) float32
-    fptr: np.ndarray  # (n + 1,) int64: feature j's nonzeros are fptr[j] .. fptr[j+1]
-    frow: np.ndarray  # (nnz,) int64 point of each nonzero, feature-major
-    fval: np.ndarray  # (nnz,) float32, feature-major
+    n: int  # features
 
     def arrays(self) -> tuple[np.ndarray, ...]:
-        return (self.rows, self.cols, self.vals, self.fptr, self.frow, self.fval)
+        return (self.rows, self.cols, self.vals)
 
 
 def pack(data: SparseData) -> Packed:
-    """``data`` in the kernel's two sparse layouts (see :class:`Packed`)."""
+    """``data`` in the kernel's layout (see :class:`Packed`)."""
     values = data.values.numpy()
     keep = values > 0
-    counts = keep.sum(1)
     rows = np.zeros(data.size + 1, dtype=np.int64)
-    rows[1:] = np.cumsum(counts)
-    cols = data.indices.numpy()[keep].astype(np.int64)
-    vals = values[keep].astype(np.float32)
-    points = np.repeat(np.arange(data.size, dtype=np.int64), counts)
-    order = np.argsort(cols, kind="stable")
-    fptr = np.zeros(data.n + 1, dtype=np.int64)
-    fptr[1:] = np.cumsum(np.bincount(cols, minlength=data.n))
-    return Packed(rows, cols, vals, fptr, points[order], vals[order])
+    rows[1:] = np.cumsum(keep.sum(1))
+    cols = data.indices.numpy()[keep].astype(np.uint32)  # unsigned: no wrap-around checks
+    return Packed(rows, cols, values[keep].astype(np.float32), data.n)
 
 
 def sparse_loss(W: torch.Tensor, b: torch.Tensor, data: SparseData | Packed) -> float:
@@ -68,10 +60,10 @@ def sparse_loss(W: torch.Tensor, b: torch.Tensor, data: SparseData | Packed) -> 
     Wn = np.ascontiguousarray(W.detach().cpu().numpy().T, dtype=np.float32)  # the kernel's (n, m)
     bn = b.detach().cpu().numpy().astype(np.float32)
     n, m = Wn.shape
-    if packed.fptr.shape[0] != n + 1 or bn.shape != (n,):
+    if packed.n != n or bn.shape != (n,):
         raise ValueError(
             f"W has shape {tuple(W.shape)} and b {tuple(b.shape)}: they must be (m, n) and (n,) "
-            f"with n = {packed.fptr.shape[0] - 1}, the data's number of features"
+            f"with n = {packed.n}, the data's number of features"
         )
     work = _kernel.scratch(m, n, packed.rows.shape[0] - 1)
     loss, _ = _kernel.loss_and_grad(Wn, bn, packed.arrays(), work)
