@@ -356,6 +356,47 @@ def sparse_autoencoders(seeds: tuple[int, ...] = (0, 1, 2)) -> None:
         print(f"seed {seed}, TopK k = 1: worst cos {float(topk.scores['worst cos'][0]):.3f}")
 
 
+def memorization(seeds: tuple[int, ...] = (0, 1, 2)) -> None:
+    """Notebook 11's explorer (the notebook's sweep; other data sets and weight decay trained
+    with the same setup)."""
+    from toy_lib import memorization_double_descent as mdd
+
+    def pentagon(r: dict[str, float]) -> bool:
+        return r["top5_D_f"] >= 0.1 and r["gap"] < 0.5 and r["pentagon_angle"] <= 0.2
+
+    sweep = mdd.sweep(data_seeds=seeds, progress=False)
+    for seed in seeds:
+        rows = []
+        for T in mdd.SIZES:
+            i = sweep.index(T, seed)
+            r = mdd.regime(sweep.W[i], sweep.datasets[i])
+            rows.append(
+                f"T {T}: on m/T {r['on_line']:.2f}, T-gon angle error {r['tgon_angle']:.2f}, "
+                f"pentagon {pentagon(r)}, test loss {float(sweep.test_loss[i]):.4g}"
+            )
+        print(f"data set {seed}:\n  " + "\n  ".join(rows))
+    curve = sweep.mean_test_loss()
+    peak = max(curve, key=curve.get)
+    decayed = mdd.sweep((peak,), seeds, setup={"weight_decay": 1.0}, progress=False)
+    for seed in seeds:
+        i, j = sweep.index(peak, seed), decayed.index(peak, seed)
+        r = mdd.regime(decayed.W[j], decayed.datasets[j])
+        print(
+            f"T {peak}, data set {seed}: test loss {float(sweep.test_loss[i]):.4g} → "
+            f"{float(decayed.test_loss[j]):.4g} with weight decay 1.0; ‖W‖ "
+            f"{float(sweep.W[i].norm()):.2f} → {float(decayed.W[j].norm()):.2f}, max D_X "
+            f"{r['max_D_X']:.3f}, max D_f {r['max_D_f']:.3f}"
+        )
+    others = mdd.sweep((5,), tuple(range(3, 10)), progress=False)
+    for seed in range(3, 10):
+        i = others.index(5, seed)
+        r = mdd.regime(others.W[i], others.datasets[i])
+        print(
+            f"T 5, data set {seed}: angle error {r['tgon_angle']:.2f}, length error "
+            f"{r['tgon_norm']:.2f}, train loss {float(others.train_loss[i]):.4f}"
+        )
+
+
 NOTEBOOKS = {
     "01": intro,
     "02": superposition,
@@ -367,6 +408,7 @@ NOTEBOOKS = {
     "08": privileged,
     "09": computation,
     "10": sparse_autoencoders,
+    "11": memorization,
 }
 
 if __name__ == "__main__":

@@ -633,6 +633,11 @@ EXPLORERS: dict[str, str] = {
         "m = tl.ToyModel(tl.Config(5, 2, feature_probability=0.1))\n"
         "tl.sparse_autoencoders.sae_explorer(m, restarts=1, steps=200)"
     ),
+    "memorization": (
+        "from toy_lib import memorization_double_descent as mdd\n"
+        "sweep = mdd.sweep((3, 5), (0,), setup={'steps': 200, 'warmup_steps': 10}, progress=False)\n"
+        "mdd.memorization_explorer(sweep, size=5)"
+    ),
 }
 SCRATCH_DIR = ARTIFACTS_DIR / "browser-notebooks"
 EXPLORER = ".toy-explorer"

@@ -9,6 +9,7 @@ import torch
 
 import toy_lib as tl
 from toy_lib import checks
+from toy_lib import memorization_double_descent as mdd
 
 
 def stub(*args, **kwargs):
@@ -1127,6 +1128,38 @@ CASES["mmcs"] = (
         (lambda D, W, threshold=0.5: best_match(D, W), "fixed at 0.5"),
         (lambda D, W, threshold=0.5: best_match(D, W, threshold).mean(), "one number"),
         (lambda D, W, threshold=0.5: best_match(D, W, threshold) ** 2, "values differ"),
+    ],
+)
+
+
+def dd_out(W, b, X, relu=True):
+    pre = X @ W.T @ W + b
+    return torch.relu(pre) if relu else pre
+
+
+CASES["hidden_from_sparse"] = (
+    mdd.check_hidden_from_sparse,
+    mdd.hidden_from_sparse,
+    [
+        (lambda W, i, v: W[:, i].sum(-1).T, "values are ignored"),
+        (lambda W, i, v: (W[:, i] * v).sum(-1), "returned shape (2, 5)"),
+        (lambda W, i, v: (W[:, i] * v).mean(-1).T, "averaged over a point's nonzeros"),
+        (lambda W, i, v: 2 * (W[:, i] * v).sum(-1).T, "constant factor"),
+        (lambda W, i, v: (W[:, i] * v**2).sum(-1).T, "values differ"),
+    ],
+)
+
+CASES["relu_output_loss"] = (
+    mdd.check_relu_output_loss,
+    mdd.relu_output_loss,
+    [
+        (lambda W, b, X: ((dd_out(W, b, X) - X) ** 2).mean(), "averaged over the features"),
+        (lambda W, b, X: ((dd_out(W, b, X) - X) ** 2).sum(), "summed over the points"),
+        (lambda W, b, X: ((dd_out(W, b, X, relu=False) - X) ** 2).sum(-1).mean(), "no ReLU"),
+        (lambda W, b, X: ((torch.relu(X @ W.T @ W) - X) ** 2).sum(-1).mean(), "bias b is missing"),
+        (lambda W, b, X: (dd_out(W, b, X) - X).norm(dim=-1).mean(), "not squared"),
+        (lambda W, b, X: ((dd_out(W, b, X) - X) ** 2).sum(-1), "returned shape"),
+        (lambda W, b, X: ((dd_out(W, b, X) + X) ** 2).sum(-1).mean(), "constant factor"),
     ],
 )
 

@@ -3,7 +3,8 @@
 Every exercise notebook is generated from its solution notebook and trains exactly what the solution
 notebook trains. The test suite runs both (the solution under nbval, the exercise version with its
 stubs untouched), and would otherwise pay for every training twice. When the environment variable
-``TOY_LIB_REUSE_RUNS`` names a folder, :func:`toy_lib.train` stores each run's result there under a
+``TOY_LIB_REUSE_RUNS`` names a folder, :func:`toy_lib.train` (and notebook 11's
+:func:`toy_lib.memorization_double_descent.train_models`) stores each run's result there under a
 hash of everything that decides it, and a later identical run loads it instead of training again.
 Unset, which is how the course is run, nothing is stored or loaded.
 
@@ -59,20 +60,28 @@ def _add_tensor(h: hashlib._Hash, name: str, t: torch.Tensor) -> None:
     h.update(t.numpy().tobytes())
 
 
-def run_key(model: torch.nn.Module, settings: dict) -> str:
-    """Hex digest of one training run: ``model`` as it is before training, ``settings`` every
-    argument of the run (plain values: numbers, strings, tuples, lists)."""
+def key(settings: dict, tensors: dict[str, torch.Tensor]) -> str:
+    """Hex digest of one run: toy_lib's source, the library versions, ``settings`` (plain values:
+    numbers, strings, tuples, lists) and ``tensors`` (what the run starts from)."""
     h = hashlib.sha256()
     h.update(_source_digest().encode())
     versions = (torch.__version__, numba.__version__, np.__version__)
-    kind = tuple(getattr(model, a, None) for a in ("output", "hidden_activation", "signed_inputs"))
-    h.update(repr((versions, type(model).__name__, kind, sorted(settings.items()))).encode())
-    for name, t in sorted(model.state_dict().items()):
+    h.update(repr((versions, sorted(settings.items()))).encode())
+    for name, t in sorted(tensors.items()):
         _add_tensor(h, name, t)
-    sets = model.cfg.feature_sets
-    for name in ("group", "lower", "fresh_value"):
-        _add_tensor(h, name, getattr(sets, name))
     return h.hexdigest()
+
+
+def run_key(model: torch.nn.Module, settings: dict) -> str:
+    """:func:`key` of one training run of ``model`` as it is before training (its kind, parameters,
+    buffers and feature sets), ``settings`` every argument of the run."""
+    kind = tuple(getattr(model, a, None) for a in ("output", "hidden_activation", "signed_inputs"))
+    sets = model.cfg.feature_sets
+    tensors = dict(model.state_dict())
+    tensors.update(
+        {f"sets.{name}": getattr(sets, name) for name in ("group", "lower", "fresh_value")}
+    )
+    return key({**settings, "model": (type(model).__name__, kind)}, tensors)
 
 
 @contextlib.contextmanager

@@ -7,13 +7,24 @@ values (:func:`sparse_dataset`), the dimensionality of training points
 (:func:`datapoint_dimensionality`), full-batch training of many models at once that skips the
 work on features that cannot fire (:func:`train_models`), a dense PyTorch reference
 (:func:`train_dense`) it is checked against, and the notebook's experiment and claims
-(:func:`sweep`, :data:`CLAIMS`, :func:`claims`).
+(:func:`sweep`, :data:`CLAIMS`, :func:`claims`), its figures, explorer and exercise checks.
 """
 
-from . import data, experiment, reference, training
+from . import checks, data, experiment, explorer, figures, reference, training
+from .checks import *
 from .data import *
 from .experiment import *
+from .explorer import *
+from .figures import *
 from .reference import *
 from .training import *
 
-__all__ = data.__all__ + experiment.__all__ + reference.__all__ + training.__all__
+__all__ = (
+    checks.__all__
+    + data.__all__
+    + experiment.__all__
+    + explorer.__all__
+    + figures.__all__
+    + reference.__all__
+    + training.__all__
+)

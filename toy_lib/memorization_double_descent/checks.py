@@ -38,10 +38,6 @@ _HIDDEN_MISTAKES = [
         "the values are ignored: each column W[:, j] is weighted by the point's value x_tj",
     ),
     Mistake(
-        lambda W, i, v: (W[:, i] * v).sum(-1),
-        "the result is (m, T): return one row per point, H: (T, m)",
-    ),
-    Mistake(
         lambda W, i, v: (W[:, i] * v).mean(-1).T,
         "averaged over a point's nonzeros: h_t is their weighted sum",
     ),

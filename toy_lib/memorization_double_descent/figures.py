@@ -16,11 +16,17 @@ from ..metrics import feature_dimensionality
 from .data import SparseData, datapoint_dimensionality, hidden_from_sparse
 from .experiment import Sweep
 
-__all__ = ["plot_dimensionality", "plot_geometry", "plot_plane", "plot_test_loss"]
+__all__ = [
+    "plot_dimensionality",
+    "plot_geometries",
+    "plot_geometry",
+    "plot_plane",
+    "plot_test_loss",
+]
 
 FEATURE_COLOR = "tab:blue"
 POINT_COLOR = "tab:red"
-FLOOR = 1e-4  # dimensionalities below this are drawn at it (the axis is logarithmic)
+FLOOR = 1e-4  # dimensionalities and losses below this are drawn at it (the axes are logarithmic)
 
 
 def plot_plane(
@@ -71,6 +77,17 @@ def plot_geometry(
     return axes
 
 
+def plot_geometries(sweep: Sweep, sizes: Sequence[int], *, data_seed: int = 0) -> Figure:
+    """:func:`plot_geometry` of ``data_seed``'s model at each of ``sizes``: one column per T,
+    features above, training points below."""
+    fig, axes = plt.subplots(2, len(sizes), figsize=(2.4 * len(sizes), 5.0))
+    for col, T in enumerate(sizes):
+        i = sweep.index(T, data_seed)
+        plot_geometry(sweep.W[i], sweep.datasets[i], axes=axes[:, col], label=f"T = {T}: ")
+    fig.tight_layout()
+    return fig
+
+
 def plot_dimensionality(sweep: Sweep, *, data_seed: int | None = None) -> Figure:
     """The note's first figure for ``sweep``: above, the training and test loss against T (each
     data set thin, the average thick); below, every training point's ``D_X`` (red) and every
@@ -83,15 +100,17 @@ def plot_dimensionality(sweep: Sweep, *, data_seed: int | None = None) -> Figure
     seeds = sorted(set(sweep.data_seeds.tolist()))
     for seed in seeds:
         idx = [sweep.index(T, seed) for T in sizes]
-        top.plot(sizes, sweep.test_loss[idx], color="k", lw=0.6, alpha=0.35)
-        top.plot(sizes, sweep.train_loss[idx], color="tab:green", lw=0.6, alpha=0.35)
+        top.plot(sizes, sweep.test_loss[idx].clamp_min(FLOOR), color="k", lw=0.6, alpha=0.35)
+        top.plot(
+            sizes, sweep.train_loss[idx].clamp_min(FLOOR), color="tab:green", lw=0.6, alpha=0.35
+        )
     mean = sweep.mean_test_loss()
     top.plot(sizes, [mean[T] for T in sizes], color="k", lw=2, marker="o", ms=4, label="test loss")
-    train = [float(sweep.train_loss[sweep.sizes == T].mean()) for T in sizes]
+    train = [max(FLOOR, float(sweep.train_loss[sweep.sizes == T].mean())) for T in sizes]
     top.plot(sizes, train, color="tab:green", lw=2, marker="o", ms=4, label="training loss")
     top.set_yscale("log")
     small_type(
-        top, ylabel="loss (per point)",
+        top, ylabel=f"loss per point (below {FLOOR:g}: drawn at it)",
         title=f"{len(seeds)} data sets per T; thin lines: each data set, thick: the average",
     )  # fmt: skip
     top.legend(fontsize=8, loc="upper left")

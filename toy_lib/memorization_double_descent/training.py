@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .. import _reuse
 from ..progress import Progress, progress_bar, report
 from ..train import TrainingDiverged, kernel_threads, lr_schedule
 from ..validate import check_int, check_number
@@ -67,7 +68,9 @@ def sparse_loss(W: torch.Tensor, b: torch.Tensor, data: SparseData | Packed) -> 
         )
     work = _kernel.scratch(m, n, packed.rows.shape[0] - 1)
     loss, _ = _kernel.loss_and_grad(Wn, bn, packed.arrays(), work)
-    return float(loss)
+    # The kernel sums the expanded square (x² − 2 x ReLU(p) + ReLU(p)²), which can round a few
+    # 1e-8 below zero for a memorised data set; the loss itself cannot be negative.
+    return max(0.0, float(loss))
 
 
 @dataclass
@@ -126,7 +129,42 @@ def train_models(
         raise ValueError(
             f"init_seeds has {len(seeds)} entries: it must have one per data set ({len(datasets)})"
         )
-    lrs = lr_schedule(lr, steps, "cosine", warmup_steps)
+    settings = {
+        "m": m, "steps": steps, "warmup_steps": warmup_steps, "lr": lr,
+        "weight_decay": weight_decay, "init_seeds": tuple(seeds), "n": n, "kind": "memorization",
+    }  # fmt: skip
+    folder = _reuse.folder()
+    if folder is None:
+        return _train(datasets, settings, progress)
+    tensors = {
+        f"{i}.{part}": getattr(d, part)
+        for i, d in enumerate(datasets)
+        for part in ("indices", "values")
+    }
+    path = folder / f"{_reuse.key(settings, tensors)}.pt"
+    with _reuse.turn(path):
+        stored = _reuse.load(path)
+        if stored is None:
+            run = _train(datasets, settings, progress)
+            _reuse.store(path, vars(run))
+            return run
+    run = Run(**stored)
+    bar = progress_bar(steps, progress=progress, desc="training")
+    bar.update(steps)
+    bar.close()
+    report(
+        Progress(
+            steps, steps, run.loss[-1].numpy(), lambda: {"W": run.W.clone(), "b": run.b.clone()}
+        )
+    )
+    return run
+
+
+def _train(datasets: Sequence[SparseData], settings: dict, progress: bool | None) -> Run:
+    """:func:`train_models`' training, for ``settings`` as it checked them."""
+    m, steps, n = settings["m"], settings["steps"], settings["n"]
+    lr, weight_decay, seeds = settings["lr"], settings["weight_decay"], settings["init_seeds"]
+    lrs = lr_schedule(lr, steps, "cosine", settings["warmup_steps"])
     I = len(datasets)  # noqa: E741
     # The kernel holds W feature-major, (n, m) per instance.
     W = np.ascontiguousarray(np.stack([xavier_init(m, n, s).numpy().T for s in seeds]), np.float32)
