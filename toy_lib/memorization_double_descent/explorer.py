@@ -53,7 +53,7 @@ def memorization_explorer(
     Controls: the training-set size T (:data:`SIZES`), the data set (0-9) and the weight decay
     (:data:`WEIGHT_DECAYS`). A model the notebook's ``sweep`` already trained is shown at once;
     any other is trained with the sweep's setup (50,000 full-batch steps: from about 2 s at small T
-    to 20 s at T = 2,000 on 2 cores), with previews while it trains, and kept for when you come
+    to 16 s at T = 2,000 on 2 cores), with previews while it trains, and kept for when you come
     back. The right panel marks the model's test loss on the sweep's average test-loss curve. The T
     slider has the CSS class ``toy-sparsity``.
     """

@@ -23,6 +23,13 @@ def relu_output_loss(W: torch.Tensor, b: torch.Tensor, X: torch.Tensor) -> torch
     return ((out - X) ** 2).sum(-1).mean()
 
 
+def xavier_init(m: int, n: int, seed: int) -> torch.Tensor:
+    """``W: (m, n)`` Xavier-normal (std ``√(2 / (m + n))``) from ``seed``, as ``torch.nn.init`` draws
+    it: the start of both trainings."""
+    W = torch.empty(m, n)
+    return torch.nn.init.xavier_normal_(W, generator=torch.Generator().manual_seed(seed))
+
+
 @dataclass
 class DenseRun:
     """A trained model ``W: (m, n)``, ``b: (n,)`` and its training loss at every step."""
@@ -49,10 +56,7 @@ def train_dense(
     check_int("m", m)
     check_int("steps", steps)
     X = data.dense().to(device)
-    g = torch.Generator().manual_seed(seed)
-    W = torch.empty(m, data.n)
-    torch.nn.init.xavier_normal_(W, generator=g)
-    W = W.to(device).requires_grad_()
+    W = xavier_init(m, data.n, seed).to(device).requires_grad_()
     b = torch.zeros(data.n, device=device, requires_grad=True)
     optimizer = torch.optim.AdamW([W, b], lr=lr, weight_decay=weight_decay)
     lrs = lr_schedule(lr, steps, "cosine", warmup_steps)

@@ -22,6 +22,7 @@ from ..train import TrainingDiverged, kernel_threads, lr_schedule
 from ..validate import check_int, check_number
 from . import _kernel
 from .data import SparseData
+from .reference import xavier_init
 
 __all__ = ["Packed", "Run", "pack", "sparse_loss", "train_models"]
 
@@ -81,7 +82,7 @@ class Run:
         W: ``(instances, m, n)``; b: ``(instances, n)``.
         loss: ``(steps, instances)`` training loss at every step (before that step's update).
         visited: ``(steps, instances)`` (point, feature) pairs whose pre-activation the kernel
-            computed (out of ``n × T``: the rest cannot be positive).
+            computed (out of ``n × T``: each of the others has the sign of its feature's bias).
         seconds: wall-clock time.
     """
 
@@ -90,12 +91,6 @@ class Run:
     loss: torch.Tensor
     visited: torch.Tensor
     seconds: float
-
-
-def xavier_init(m: int, n: int, seed: int) -> torch.Tensor:
-    """``W: (m, n)`` Xavier-normal (std ``√(2 / (m + n))``) from ``seed``, as ``torch.nn.init`` draws it."""
-    W = torch.empty(m, n)
-    return torch.nn.init.xavier_normal_(W, generator=torch.Generator().manual_seed(seed))
 
 
 def train_models(
