@@ -112,3 +112,33 @@ def test_a_diverging_run_stores_nothing(monkeypatch, tmp_path):
     with pytest.raises(tl.TrainingDiverged):
         tl.train(model(), steps=200, lr=1e3, progress=False)
     assert not list(tmp_path.glob("*.pt"))
+
+
+def test_a_stored_sae_run_is_loaded_only_for_the_very_same_run(monkeypatch, tmp_path):
+    from toy_lib import sparse_autoencoders as sa
+
+    sae_training = importlib.import_module("toy_lib.sparse_autoencoders.training")
+    calls = []
+    real = sae_training._train
+    monkeypatch.setattr(sae_training, "_train", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setenv(_reuse.ENV, str(tmp_path))
+    toy = tl.ToyModel(tl.Config(5, 2, feature_probability=0.1), seed=0)
+
+    def trained(seed=0, l1=0.1):
+        sae = sa.SparseAutoencoder(sa.SAEConfig(2, 6, 2, l1_coefficient=l1), seed=1)
+        history = sa.train_saes(sae, toy, steps=120, seed=seed, resample_at=(60,), progress=False)
+        return sae, history
+
+    first, h1 = trained()
+    reports = []
+    with listening(reports.append):
+        again, h2 = trained()
+    assert len(calls) == 1
+    assert torch.equal(first.W_dec, again.W_dec) and torch.equal(first.b_enc, again.b_enc)
+    assert torch.equal(h1.loss, h2.loss) and h1.seconds == h2.seconds
+    assert h1.resampled.keys() == h2.resampled.keys() == {60}
+    assert torch.equal(h1.resampled[60], h2.resampled[60])
+    assert [(r.done, r.total) for r in reports] == [(120, 120)]
+    trained(seed=1)
+    trained(l1=0.2)
+    assert len(calls) == 3

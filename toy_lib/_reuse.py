@@ -3,7 +3,8 @@
 Every exercise notebook is generated from its solution notebook and trains exactly what the solution
 notebook trains. The test suite runs both (the solution under nbval, the exercise version with its
 stubs untouched), and would otherwise pay for every training twice. When the environment variable
-``TOY_LIB_REUSE_RUNS`` names a folder, :func:`toy_lib.train` (and notebook 11's
+``TOY_LIB_REUSE_RUNS`` names a folder, :func:`toy_lib.train` (and notebook 10's
+:func:`toy_lib.sparse_autoencoders.train_saes` and notebook 11's
 :func:`toy_lib.memorization_double_descent.train_models`) stores each run's result there under a
 hash of everything that decides it, and a later identical run loads it instead of training again.
 Unset, which is how the course is run, nothing is stored or loaded.
@@ -72,16 +73,20 @@ def key(settings: dict, tensors: dict[str, torch.Tensor]) -> str:
     return h.hexdigest()
 
 
-def run_key(model: torch.nn.Module, settings: dict) -> str:
-    """:func:`key` of one training run of ``model`` as it is before training (its kind, parameters,
-    buffers and feature sets), ``settings`` every argument of the run."""
-    kind = tuple(getattr(model, a, None) for a in ("output", "hidden_activation", "signed_inputs"))
+def model_tensors(model: torch.nn.Module, prefix: str = "") -> dict[str, torch.Tensor]:
+    """What a toy model starts a run from: its parameters, buffers and feature sets."""
     sets = model.cfg.feature_sets
-    tensors = dict(model.state_dict())
-    tensors.update(
-        {f"sets.{name}": getattr(sets, name) for name in ("group", "lower", "fresh_value")}
-    )
-    return key({**settings, "model": (type(model).__name__, kind)}, tensors)
+    tensors = {f"{prefix}{name}": t for name, t in model.state_dict().items()}
+    for name in ("group", "lower", "fresh_value"):
+        tensors[f"{prefix}sets.{name}"] = getattr(sets, name)
+    return tensors
+
+
+def run_key(model: torch.nn.Module, settings: dict) -> str:
+    """:func:`key` of one training run of ``model`` as it is before training (its kind,
+    :func:`model_tensors`), ``settings`` every argument of the run."""
+    kind = tuple(getattr(model, a, None) for a in ("output", "hidden_activation", "signed_inputs"))
+    return key({**settings, "model": (type(model).__name__, kind)}, model_tensors(model))
 
 
 @contextlib.contextmanager

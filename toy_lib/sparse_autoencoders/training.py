@@ -26,10 +26,12 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import torch
 
+from .. import _reuse
 from ..data import generate_batch
 from ..models import ToyModel
 from ..progress import Progress, progress_bar, report
@@ -163,7 +165,40 @@ def train_saes(
                 f"resample_at={resample_at!r} is not allowed: each step must be an integer in "
                 f"(0, {steps})"
             )
-    run = _run_numba if _resolve_engine(engine, sae, model) == "numba" else _run_torch
+    engine = _resolve_engine(engine, sae, model)
+    run = partial(_train, sae, model, instance, steps, batch_size, lr, seed, resample_at, engine)
+    folder = _reuse.folder()
+    if folder is None:
+        return run(progress)
+    settings = {
+        "kind": "sae", "instance": instance, "steps": steps, "batch_size": batch_size, "lr": lr,
+        "seed": seed, "resample_at": tuple(sorted(resample_at)), "engine": engine,
+        "device": sae.device.type,
+    }  # fmt: skip
+    tensors = _reuse.model_tensors(model, "toy.") | {
+        f"sae.{name}": t for name, t in sae.state_dict().items()
+    }
+    path = folder / f"{_reuse.key(settings, tensors)}.pt"
+    with _reuse.turn(path):
+        stored = _reuse.load(path)
+        if stored is None:
+            history = run(progress)
+            params = {name: t.detach().cpu() for name, t in sae.state_dict().items()}
+            _reuse.store(path, {"params": params, **vars(history)})
+            return history
+    sae.load_state_dict(stored.pop("params"))
+    history = SAEHistory(**stored)
+    bar = progress_bar(steps, progress=progress, desc="training SAEs")
+    _report(sae, history.loss, steps, bar)
+    bar.close()
+    return history
+
+
+def _train(
+    sae, model, instance, steps, batch_size, lr, seed, resample_at, engine, progress
+) -> SAEHistory:  # noqa: ANN001
+    """:func:`train_saes`' training, for arguments it checked."""
+    run = _run_numba if engine == "numba" else _run_torch
     start = time.perf_counter()
     bar = progress_bar(steps, progress=progress, desc="training SAEs")
     try:
