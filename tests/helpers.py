@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import socket
 from pathlib import Path
@@ -32,6 +33,21 @@ def change(box: widgets.VBox, control: widgets.Widget, value: object) -> None:
     in a worker thread)."""
     control.value = value
     assert box.wait(120), "the explorer did not finish within 2 minutes"
+
+
+def counting_calls(monkeypatch, module: str, function: str) -> list:  # noqa: ANN001
+    """Count the calls of ``function`` of ``module`` (e.g. the trainings actually run, not loaded
+    from stored runs): one entry per call in the returned list."""
+    owner = importlib.import_module(module)
+    calls = []
+    real = getattr(owner, function)
+
+    def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, function, counted)
+    return calls
 
 
 def status_of(box: widgets.VBox) -> str:

@@ -2,12 +2,11 @@
 dimensionality, the sparse training engine against the dense reference, the claims, the sweep,
 figures and explorer."""
 
-import importlib
 import math
 
 import pytest
 import torch
-from helpers import PENTAGON, change, find, polygon, status_of
+from helpers import PENTAGON, change, counting_calls, find, polygon, status_of
 
 import toy_lib as tl
 from toy_lib import _reuse
@@ -161,10 +160,7 @@ def test_training_refuses_bad_arguments_and_says_when_it_diverges():
 
 
 def test_a_stored_run_is_loaded_only_for_the_very_same_run(monkeypatch, tmp_path):
-    training = importlib.import_module("toy_lib.memorization_double_descent.training")
-    calls = []
-    real = training._train
-    monkeypatch.setattr(training, "_train", lambda *a: calls.append(1) or real(*a))
+    calls = counting_calls(monkeypatch, "toy_lib.memorization_double_descent.training", "_train")
     monkeypatch.setenv(_reuse.ENV, str(tmp_path))
     data = [mdd.sparse_dataset(100, 6, 0.9, seed=1)]
     args = {"m": 2, "steps": 60, "warmup_steps": 5, "progress": False}

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 import torch
+from helpers import counting_calls
 
 import toy_lib as tl
 from toy_lib import _reuse
@@ -21,15 +22,7 @@ def model(seed=0, density=0.1, output="relu"):
 
 def counting_runs(monkeypatch):
     """Count the trainings actually run (not loaded)."""
-    calls = []
-    real = train_module._run
-
-    def counted(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(train_module, "_run", counted)
-    return calls
+    return counting_calls(monkeypatch, "toy_lib.train", "_run")
 
 
 def test_without_the_variable_nothing_is_stored_and_every_run_trains(monkeypatch, tmp_path):
@@ -117,10 +110,7 @@ def test_a_diverging_run_stores_nothing(monkeypatch, tmp_path):
 def test_a_stored_sae_run_is_loaded_only_for_the_very_same_run(monkeypatch, tmp_path):
     from toy_lib import sparse_autoencoders as sa
 
-    sae_training = importlib.import_module("toy_lib.sparse_autoencoders.training")
-    calls = []
-    real = sae_training._train
-    monkeypatch.setattr(sae_training, "_train", lambda *a: calls.append(1) or real(*a))
+    calls = counting_calls(monkeypatch, "toy_lib.sparse_autoencoders.training", "_train")
     monkeypatch.setenv(_reuse.ENV, str(tmp_path))
     toy = tl.ToyModel(tl.Config(5, 2, feature_probability=0.1), seed=0)
 
