@@ -1,7 +1,6 @@
 """Reusing a finished training run (toy_lib/_reuse.py): only when TOY_LIB_REUSE_RUNS is set, only
 for the very same run, and a reused run looks to its caller like the run itself."""
 
-import importlib
 import threading
 
 import pytest
@@ -11,8 +10,6 @@ from helpers import counting_calls
 import toy_lib as tl
 from toy_lib import _reuse
 from toy_lib.progress import listening
-
-train_module = importlib.import_module("toy_lib.train")  # the module, not tl.train
 
 
 def model(seed=0, density=0.1, output="relu"):
