@@ -21,13 +21,8 @@ from machine import cpu_model
 from toy_lib import memorization_double_descent as mdd
 
 STEPS = 2_000
-CASES = [  # (label, n, S, T)
-    ("course", 1_000, 0.99, 5),
-    ("course", 1_000, 0.99, 100),
-    ("course", 1_000, 0.99, 1_000),
-    ("note", 10_000, 0.999, 30),
-    ("note", 10_000, 0.999, 300),
-]
+SETUPS = {"course": mdd.COURSE_SETUP, "note": mdd.NOTE_SETUP}
+CASES = [("course", 5), ("course", 100), ("course", 1_000), ("note", 30), ("note", 300)]
 
 
 def main() -> None:
@@ -37,7 +32,8 @@ def main() -> None:
         "| setup | n | T | dense ms/step | sparse ms/step | speed-up | final loss dense / sparse | pairs computed |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    for label, n, sparsity, size in CASES:
+    for label, size in CASES:
+        n, sparsity = SETUPS[label]["n"], SETUPS[label]["sparsity"]
         data = mdd.sparse_dataset(n, size, sparsity, seed=size)
         kwargs = {"steps": STEPS, "warmup_steps": STEPS // 20}
         mdd.train_models([data], 2, steps=20, warmup_steps=1, progress=False)  # compile

@@ -361,9 +361,6 @@ def memorization(seeds: tuple[int, ...] = (0, 1, 2)) -> None:
     with the same setup)."""
     from toy_lib import memorization_double_descent as mdd
 
-    def pentagon(r: dict[str, float]) -> bool:
-        return r["top5_D_f"] >= 0.1 and r["gap"] < 0.5 and r["pentagon_angle"] <= 0.2
-
     sweep = mdd.sweep(data_seeds=seeds, progress=False)
     for seed in seeds:
         rows = []
@@ -372,7 +369,7 @@ def memorization(seeds: tuple[int, ...] = (0, 1, 2)) -> None:
             r = mdd.regime(sweep.W[i], sweep.datasets[i])
             rows.append(
                 f"T {T}: on m/T {r['on_line']:.2f}, T-gon angle error {r['tgon_angle']:.2f}, "
-                f"pentagon {pentagon(r)}, test loss {float(sweep.test_loss[i]):.4g}"
+                f"pentagon {mdd.pentagon_of_features(r)}, test loss {float(sweep.test_loss[i]):.4g}"
             )
         print(f"data set {seed}:\n  " + "\n  ".join(rows))
     curve = sweep.mean_test_loss()

@@ -19,7 +19,13 @@ import torch
 
 from ..metrics import feature_dimensionality
 from ..validate import check_int
-from .data import SparseData, datapoint_dimensionality, hidden_from_sparse, sparse_dataset
+from .data import (
+    NOTE_SETUP,
+    SparseData,
+    datapoint_dimensionality,
+    hidden_from_sparse,
+    sparse_dataset,
+)
 from .training import pack, sparse_loss, train_models
 
 __all__ = [
@@ -29,7 +35,9 @@ __all__ = [
     "SIZES",
     "Sweep",
     "claims",
+    "pentagon_of_features",
     "polygon_error",
+    "polygon_of_points",
     "regime",
     "sweep",
     "test_set",
@@ -37,15 +45,7 @@ __all__ = [
 ]
 
 #: The note's setup with n and S reduced (see the module docstring); every other value is the note's.
-COURSE_SETUP = {
-    "n": 1_000,  # the note: 10,000
-    "sparsity": 0.99,  # the note: 0.999 (10 active features a point in both)
-    "m": 2,
-    "steps": 50_000,
-    "warmup_steps": 2_500,
-    "lr": 1e-3,
-    "weight_decay": 1e-2,
-}
+COURSE_SETUP = NOTE_SETUP | {"n": 1_000, "sparsity": 0.99}  # 10 active features a point in both
 #: Training-set sizes of the sweep, a handful to where features generalize (T (1 − S) = 20).
 SIZES = (3, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000)
 #: Data sets per size in the notebook (the note: 4); ``benchmarks/seeds_memorization.py`` runs others.
@@ -198,6 +198,23 @@ def regime(W: torch.Tensor, data: SparseData) -> dict[str, float]:
     }
 
 
+def polygon_of_points(r: dict[str, float]) -> bool:
+    """A :func:`regime` reads as the note's small-T picture: the points a regular T-gon (every
+    angle gap within 20% of 360°/T, every length within 10% of the mean), every ``D_X`` within 20%
+    of ``m/T``."""
+    return r["tgon_angle"] <= 0.2 and r["tgon_norm"] <= 0.1 and r["on_line"] == 1.0
+
+
+def pentagon_of_features(r: dict[str, float]) -> bool:
+    """A :func:`regime` reads as the note's large-T picture: the five largest ``D_f`` in
+    [0.1, 0.4), the sixth below half the fifth, the five a regular pentagon (gaps within 20% of
+    72°), no ``D_X`` of 0.1 or more."""
+    return (
+        r["top5_D_f"] >= 0.1 and r["max_D_f"] < 0.4 and r["gap"] < 0.5
+        and r["pentagon_angle"] <= 0.2 and r["max_D_X"] < 0.1
+    )  # fmt: skip
+
+
 #: The note's claims as this notebook checks them, each threshold fixed before the first run of
 #: the study seeds (the quotes are the note's; the numbers in brackets are this course's reading).
 CLAIMS = {
@@ -260,21 +277,13 @@ def claims(main: Sweep, decayed: Sweep | None = None) -> dict[str, dict]:
     small = {}
     for T in (3, 5, 10):
         if T in sizes:
-            per_seed = [
-                r["tgon_angle"] <= 0.2 and r["tgon_norm"] <= 0.1 and r["on_line"] == 1.0
-                for r in stats(T)
-            ]
-            small[T] = per_seed
+            small[T] = [polygon_of_points(r) for r in stats(T)]
     result["small_T_polygons"] = {
         "holds": bool(small) and all(_majority(v) for v in small.values()),
         "evidence": small,
     }
     big = stats(sizes[-1])
-    per_seed = [
-        r["top5_D_f"] >= 0.1 and r["max_D_f"] < 0.4 and r["gap"] < 0.5
-        and r["pentagon_angle"] <= 0.2 and r["max_D_X"] < 0.1
-        for r in big
-    ]  # fmt: skip
+    per_seed = [pentagon_of_features(r) for r in big]
     result["large_T_pentagon"] = {"holds": _majority(per_seed), "evidence": per_seed}
     curve = main.mean_test_loss()
     peak = max(curve, key=curve.get)

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from ..figures import small_type, to_numpy
@@ -33,7 +34,9 @@ def plot_plane(
     vectors: torch.Tensor, *, color: str, ax: Axes | None = None, title: str = ""
 ) -> Axes:
     """2-D ``vectors: (2, k)`` as lines from the origin with a dot at the tip, on square axes
-    scaled to the longest (the note draws each panel at its own scale)."""
+    scaled to the longest (the note draws each panel at its own scale). Unlike
+    :func:`toy_lib.figures.plot_features_2d` (numbered arrows for a handful of features), one collection
+    for thousands of vectors."""
     v = to_numpy(vectors)
     if v.ndim != 2 or v.shape[0] != 2:
         raise ValueError(f"vectors has shape {v.shape}: plot_plane needs (2, k)")
@@ -41,8 +44,6 @@ def plot_plane(
     reach = float(np.linalg.norm(v, axis=0).max(initial=0.0)) or 1.0
     segments = np.zeros((v.shape[1], 2, 2))
     segments[:, 1] = v.T
-    from matplotlib.collections import LineCollection
-
     ax.add_collection(LineCollection(segments, colors=color, linewidths=0.8, alpha=0.6))
     ax.scatter(v[0], v[1], s=6, color=color, zorder=3)
     ax.set_xlim(-1.15 * reach, 1.15 * reach)
@@ -122,24 +123,11 @@ def plot_dimensionality(sweep: Sweep, *, data_seed: int | None = None) -> Figure
             D_f = to_numpy(feature_dimensionality(sweep.W[i])).clip(FLOOR)
             D_X = to_numpy(datapoint_dimensionality(sweep.W[i], sweep.datasets[i])).clip(FLOOR)
             jitter = 10 ** rng.uniform(-0.06, 0.06, size=len(D_f) + len(D_X))
-            bottom.scatter(
-                T * jitter[: len(D_f)],
-                D_f,
-                s=3,
-                color=FEATURE_COLOR,
-                alpha=0.3,
-                lw=0,
-                rasterized=True,
-            )
-            bottom.scatter(
-                T * jitter[len(D_f) :],
-                D_X,
-                s=3,
-                color=POINT_COLOR,
-                alpha=0.3,
-                lw=0,
-                rasterized=True,
-            )
+            for D, x, color in (
+                (D_f, T * jitter[: len(D_f)], FEATURE_COLOR),
+                (D_X, T * jitter[len(D_f) :], POINT_COLOR),
+            ):
+                bottom.scatter(x, D, s=3, color=color, alpha=0.3, lw=0, rasterized=True)
     m = sweep.setup["m"]
     grid = np.geomspace(sizes[0], sizes[-1], 50)
     bottom.plot(grid, m / grid, color="k", ls="--", lw=1, label="m / T (a regular T-gon)")
