@@ -188,15 +188,17 @@ class _KernelModel:
         self.flags = _kernels.Flags(self.relu, self.hidden_relu, model.signed_inputs)
         self.threads = min(kernel_threads(), self.P.shape[0])
 
-    def in_slices(self, kernel: Callable, pool: ThreadPoolExecutor | None, *args: object) -> None:
-        """Run ``kernel(first, last, *args)`` over the instances, one slice per thread of ``pool``."""
-        cuts = np.linspace(0, self.P.shape[0], self.threads + 1).astype(int)
-        slices = [(int(a), int(z)) for a, z in zip(cuts[:-1], cuts[1:], strict=True) if z > a]
-        if len(slices) == 1 or pool is None:
-            for a, z in slices:
-                kernel(a, z, *args)
+    def in_shares(self, kernel: Callable, pool: ThreadPoolExecutor | None, *args: object) -> None:
+        """Run ``kernel(first, stride, *args)`` over the instances, one share per thread of
+        ``pool``: thread ``t`` takes instances ``t, t + threads, ...``. Interleaved rather than in
+        slices because instances differ in cost (the kernel leaves out empty samples, so a sparse
+        instance trains faster than a dense one) and sweeps list them in order of density."""
+        shares = range(self.threads)
+        if self.threads == 1 or pool is None:
+            for first in shares:
+                kernel(first, self.threads, *args)
             return
-        for job in [pool.submit(kernel, a, z, *args) for a, z in slices]:
+        for job in [pool.submit(kernel, first, self.threads, *args) for first in shares]:
             job.result()
 
 
@@ -220,7 +222,7 @@ class _NumbaState(_KernelModel):
 
     def run(self, lrs: np.ndarray, t0: int, seed: int, batch_size: int, hp: dict) -> np.ndarray:
         loss = np.empty((len(lrs), self.P.shape[0]), dtype=np.float32)
-        self.in_slices(
+        self.in_shares(
             self.kernel,
             self.pool,
             _kernels.TrainArrays(self.P, self.b, self.mP, self.vP, self.mb, self.vb),
@@ -578,10 +580,10 @@ def _evaluate_numba(model: ToyModel | AbsModel, n_samples: int, seed: int) -> to
     loss = np.empty(km.P.shape[0], dtype=np.float32)
     args = (km.P, km.b, km.data, km.flags, n_samples, seed, loss)
     if km.threads == 1:
-        km.in_slices(_kernels.evaluate_chunk, None, *args)
+        km.in_shares(_kernels.evaluate_chunk, None, *args)
     else:
         with ThreadPoolExecutor(km.threads, thread_name_prefix="toy_lib") as pool:
-            km.in_slices(_kernels.evaluate_chunk, pool, *args)
+            km.in_shares(_kernels.evaluate_chunk, pool, *args)
     return torch.from_numpy(loss)
 
 
