@@ -450,19 +450,27 @@ def _work(model, X, width, scale, buf, grads, grad):  # noqa: ANN001, ANN202
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
-def _nonempty(S, width, norm, idx):  # noqa: ANN001, ANN202
-    """The samples of ``S[:, :width]`` with any nonzero input: their columns into ``idx[:count]``
-    in order; returns ``count``."""
+def _active_count(S, width, norm):  # noqa: ANN001, ANN202
+    """How many samples of ``S[:, :width]`` have a nonzero input (``norm[t]``: sample t's sum of
+    absolute inputs)."""
     for t in range(width):
         norm[t] = np.float32(0.0)
     for j in range(S.shape[0]):
         for t in range(width):
             norm[t] += abs(S[j, t])
     count = 0
+    for t in range(width):
+        count += norm[t] != 0
+    return count
+
+
+@nb.njit(fastmath=_FASTMATH, inline="always")
+def _active_index(norm, width, idx):  # noqa: ANN001, ANN202
+    """The columns ``t`` with ``norm[t] != 0``, in order, into ``idx``."""
+    count = 0
     for t in range(width):  # without a branch: the next slot is overwritten unless kept
         idx[count] = np.uint32(t)
         count += norm[t] != 0
-    return count
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
@@ -483,9 +491,10 @@ def _feed(S, width, stream, model, scale, buf, grads, grad):  # noqa: ANN001, AN
     """
     X, norm, idx, counts = stream
     tile = X.shape[1]
-    count = _nonempty(S, width, norm, idx)
+    count = _active_count(S, width, norm)
     if model.W.shape[0] * (width - count) < 6 * count:
         return _work(model, S, width, scale, buf, grads, grad)
+    _active_index(norm, width, idx)
     counts[1] += width - count
     filled = counts[0]
     total = 0.0
