@@ -330,7 +330,7 @@ def _outer_acc(P, Q, Out, width):  # noqa: ANN001, ANN202
 @nb.njit(fastmath=_FASTMATH, inline="always")
 def _tied_weight_grad(H, D, G, X, gW, width):  # noqa: ANN001, ANN202, PLR0915
     """``gW += H Dᵀ + G Xᵀ`` (the tied model's weight gradient, ``W`` used twice): a 4 x 2 block
-    of ``gW`` per pass, then the rows and columns left in 1 x 2 and single blocks."""
+    of ``gW`` per pass, then the rows left in 1 x 2 blocks and the column left one by one."""
     m, n = gW.shape
     k4 = m - m % 4
     i2 = n - n % 2
@@ -370,12 +370,7 @@ def _tied_weight_grad(H, D, G, X, gW, width):  # noqa: ANN001, ANN202, PLR0915
             gW[k, i] += s0
             gW[k, i + 1] += s1
     for i in range(i2, n):
-        for k in range(k4):
-            s = f0
-            for t in range(width):
-                s += H[k, t] * D[i, t] + G[k, t] * X[i, t]
-            gW[k, i] += s
-        for k in range(k4, m):
+        for k in range(m):
             s = f0
             for t in range(width):
                 s += H[k, t] * D[i, t] + G[k, t] * X[i, t]
