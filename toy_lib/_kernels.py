@@ -59,18 +59,6 @@ class TileGrads(NamedTuple):
     gb: np.ndarray
 
 
-class Stream(NamedTuple):
-    """Scratch for leaving out empty samples (see :func:`_feed`): ``X (features, tile)`` collects
-    the samples with an active feature, ``norm (tile,)`` float32 and ``idx (tile,)`` uint32 find
-    them in a drawn tile, and ``counts`` (2,) int64 holds the samples waiting in ``X`` and the
-    empty samples seen since the last :func:`_finish`."""
-
-    X: np.ndarray
-    norm: np.ndarray
-    idx: np.ndarray
-    counts: np.ndarray
-
-
 class TrainArrays(NamedTuple):
     """What :func:`train_chunk` updates in place: parameters and their AdamW moments."""
 
@@ -236,169 +224,40 @@ def _output_grad(D, X, i, width, relu, c):  # noqa: ANN001, ANN202
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
-def _two_rows_from_four(A, k, j, R, Out, width):  # noqa: ANN001, ANN202
-    """``Out[k:k+2, :width] += A[k:k+2, j:j+4] @ R[j:j+4, :width]``: every loaded ``R`` value
-    feeds two multiply-adds and every ``Out`` load and store four."""
-    a0, a1, a2, a3 = A[k, j], A[k, j + 1], A[k, j + 2], A[k, j + 3]
-    c0, c1, c2, c3 = A[k + 1, j], A[k + 1, j + 1], A[k + 1, j + 2], A[k + 1, j + 3]
-    for t in range(width):
-        r0, r1, r2, r3 = R[j, t], R[j + 1, t], R[j + 2, t], R[j + 3, t]
-        Out[k, t] += a0 * r0 + a1 * r1 + a2 * r2 + a3 * r3
-        Out[k + 1, t] += c0 * r0 + c1 * r1 + c2 * r2 + c3 * r3
-
-
-@nb.njit(fastmath=_FASTMATH, inline="always")
-def _rows_times(A, R, Out, width):  # noqa: ANN001, ANN202
-    """``Out[:, :width] += A @ R[:, :width]``: ``A (rows, inner)`` (any layout, e.g. a transposed
-    view), ``R (inner, tile)``, ``Out (rows, tile)``.
-
-    Why blocked: one output row updated from one input row per pass loads and stores that row for
-    every multiply-add, so the loop is bound by memory operations (~35 GFLOP/s on one core here).
-    Two output rows from four input rows per pass (:func:`_two_rows_from_four`) reuses every load
-    and runs at 70-90 GFLOP/s; the rows and inputs left over (sizes not multiples of 2 and 4) take
-    the same loops with fewer rows.
-    """
-    rows, inner = A.shape
-    r2 = rows - rows % 2
-    j4 = inner - inner % 4
-    for k in range(0, r2, 2):
-        for j in range(0, j4, 4):
-            _two_rows_from_four(A, k, j, R, Out, width)
-        for j in range(j4, inner):
-            a0, c0 = A[k, j], A[k + 1, j]
-            for t in range(width):
-                r = R[j, t]
-                Out[k, t] += a0 * r
-                Out[k + 1, t] += c0 * r
-    for k in range(r2, rows):
-        for j in range(0, j4, 4):
-            a0, a1, a2, a3 = A[k, j], A[k, j + 1], A[k, j + 2], A[k, j + 3]
-            for t in range(width):
-                Out[k, t] += a0 * R[j, t] + a1 * R[j + 1, t] + a2 * R[j + 2, t] + a3 * R[j + 3, t]
-        for j in range(j4, inner):
-            a0 = A[k, j]
-            for t in range(width):
-                Out[k, t] += a0 * R[j, t]
-
-
-@nb.njit(fastmath=_FASTMATH, inline="always")
-def _fill_rows(Out, values, width):  # noqa: ANN001, ANN202
-    """``Out[i, :width] = values[i]`` for every row ``i``."""
-    for i in range(Out.shape[0]):
-        v = values[i]
-        for t in range(width):
-            Out[i, t] = v
-
-
-@nb.njit(fastmath=_FASTMATH, inline="always")
-def _outer_acc(P, Q, Out, width):  # noqa: ANN001, ANN202
-    """``Out += P[:, :width] @ Q[:, :width]ᵀ``: ``Out (rows of P, rows of Q)``, 2 x 2 blocks of
-    ``Out`` per pass (each loaded value feeds two multiply-adds), then the rows and columns left."""
-    rows, cols = Out.shape
-    k2 = rows - rows % 2
-    i2 = cols - cols % 2
-    f0 = np.float32(0.0)
-    for k in range(0, k2, 2):
-        for i in range(0, i2, 2):
-            s00 = s01 = s10 = s11 = f0
-            for t in range(width):
-                p0, p1, q0, q1 = P[k, t], P[k + 1, t], Q[i, t], Q[i + 1, t]
-                s00 += p0 * q0
-                s01 += p0 * q1
-                s10 += p1 * q0
-                s11 += p1 * q1
-            Out[k, i] += s00
-            Out[k, i + 1] += s01
-            Out[k + 1, i] += s10
-            Out[k + 1, i + 1] += s11
-        for i in range(i2, cols):
-            s0 = s1 = f0
-            for t in range(width):
-                q = Q[i, t]
-                s0 += P[k, t] * q
-                s1 += P[k + 1, t] * q
-            Out[k, i] += s0
-            Out[k + 1, i] += s1
-    for k in range(k2, rows):
-        for i in range(cols):
-            s = f0
-            for t in range(width):
-                s += P[k, t] * Q[i, t]
-            Out[k, i] += s
-
-
-@nb.njit(fastmath=_FASTMATH, inline="always")
-def _tied_weight_grad(H, D, G, X, gW, width):  # noqa: ANN001, ANN202, PLR0915
-    """``gW += H Dᵀ + G Xᵀ`` (the tied model's weight gradient, ``W`` used twice): a 4 x 2 block
-    of ``gW`` per pass, then the rows left in 1 x 2 blocks and the column left one by one."""
-    m, n = gW.shape
-    k4 = m - m % 4
-    i2 = n - n % 2
-    f0 = np.float32(0.0)
-    for k in range(0, k4, 4):
-        for i in range(0, i2, 2):
-            s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = f0
-            for t in range(width):
-                d0, d1, x0, x1 = D[i, t], D[i + 1, t], X[i, t], X[i + 1, t]
-                h, g = H[k, t], G[k, t]
-                s00 += h * d0 + g * x0
-                s01 += h * d1 + g * x1
-                h, g = H[k + 1, t], G[k + 1, t]
-                s10 += h * d0 + g * x0
-                s11 += h * d1 + g * x1
-                h, g = H[k + 2, t], G[k + 2, t]
-                s20 += h * d0 + g * x0
-                s21 += h * d1 + g * x1
-                h, g = H[k + 3, t], G[k + 3, t]
-                s30 += h * d0 + g * x0
-                s31 += h * d1 + g * x1
-            gW[k, i] += s00
-            gW[k, i + 1] += s01
-            gW[k + 1, i] += s10
-            gW[k + 1, i + 1] += s11
-            gW[k + 2, i] += s20
-            gW[k + 2, i + 1] += s21
-            gW[k + 3, i] += s30
-            gW[k + 3, i + 1] += s31
-    for k in range(k4, m):
-        for i in range(0, i2, 2):
-            s0 = s1 = f0
-            for t in range(width):
-                h, g = H[k, t], G[k, t]
-                s0 += h * D[i, t] + g * X[i, t]
-                s1 += h * D[i + 1, t] + g * X[i + 1, t]
-            gW[k, i] += s0
-            gW[k, i + 1] += s1
-    for i in range(i2, n):
-        for k in range(m):
-            s = f0
-            for t in range(width):
-                s += H[k, t] * D[i, t] + G[k, t] * X[i, t]
-            gW[k, i] += s
-
-
-@nb.njit(fastmath=_FASTMATH, inline="always")
-def _forward(model, X, width, buf):  # noqa: ANN001, ANN202
-    """``H = W X`` (``ReLU`` of it if ``hidden_relu``) and ``Z = Vᵀ H + b`` into ``buf``'s ``H
-    (hidden, tile)`` and ``D (features, tile)``."""
-    W, V, _, b, _, _, hidden_relu = model
-    H, D, _ = buf
+def _hidden(W, X, H, width, hidden_relu):  # noqa: ANN001, ANN202
+    """``H[:, :width] = W X[:, :width]`` (``ReLU`` of it if ``hidden_relu``): ``(hidden, tile)``."""
+    m, n = W.shape
     H[:, :width] = 0.0
-    _rows_times(W, X, H, width)
+    for j in range(n):
+        for k in range(m):
+            w = W[k, j]
+            for t in range(width):
+                H[k, t] += w * X[j, t]
     if hidden_relu:
         _relu_rows(H, width)
-    _fill_rows(D, b, width)
-    _rows_times(V.T, H, D, width)
+
+
+@nb.njit(fastmath=_FASTMATH, inline="always")
+def _output_row(V, H, b, D, i, width):  # noqa: ANN001, ANN202
+    """Row ``i`` of ``Z = Vᵀ H + b`` into ``D[i, :width]``."""
+    for t in range(width):
+        D[i, t] = b[i]
+    for k in range(V.shape[0]):
+        w = V[k, i]
+        for t in range(width):
+            D[i, t] += w * H[k, t]
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
 def _tile_loss(model, X, width, buf):  # noqa: ANN001, ANN202
     """The forward half of :func:`_tile_grad`: the tile's summed weighted squared error only."""
-    _forward(model, X, width, buf)
-    imp, relu = model.imp, model.relu
+    W, V, _, b, imp, relu, hidden_relu = model
+    H, D, _ = buf
+    _hidden(W, X, H, width, hidden_relu)
     loss = 0.0
-    for i in range(X.shape[0]):
-        acc_loss, _ = _output_grad(buf.D, X, i, width, relu, np.float32(0.0))
+    for i in range(W.shape[1]):
+        _output_row(V, H, b, D, i, width)
+        acc_loss, _ = _output_grad(D, X, i, width, relu, np.float32(0.0))
         loss += imp[i] * acc_loss
     return loss
 
@@ -413,142 +272,168 @@ def _tile_grad(model, X, width, scale, buf, grads):  # noqa: ANN001, ANN202
     ``V = W₂ᵀ``. Shapes: ``W``/``V`` ``(hidden, features)``, ``X``/``D`` ``(features, tile)``,
     ``H``/``G`` ``(hidden, tile)``; ``scale`` is ``2 / batch``. Returns the summed weighted squared
     error of the tile. ``model``: :class:`TileModel`, ``buf``: :class:`TileBuffers`, ``grads``:
-    :class:`TileGrads`. Every product is one :func:`_rows_times` or outer-product pass.
+    :class:`TileGrads`.
     """
-    W, V, tied, _, imp, relu, hidden_relu = model
+    W, V, tied, b, imp, relu, hidden_relu = model
     H, D, G = buf
     gW, gV, gb = grads
-    _forward(model, X, width, buf)
+    m, n = W.shape
+    _hidden(W, X, H, width, hidden_relu)
+    G[:, :width] = 0.0
     loss = 0.0
-    for i in range(W.shape[1]):  # D = dL/dZ written over Z
+    for i in range(n):  # Z = Wᵀ H + b, then D = dL/dZ written over it
+        _output_row(V, H, b, D, i, width)
         acc_loss, acc_b = _output_grad(D, X, i, width, relu, scale * imp[i])
         loss += imp[i] * acc_loss
         gb[i] += acc_b
-    G[:, :width] = 0.0
-    _rows_times(V, D, G, width)  # G = V D
+        for k in range(m):  # G = V D
+            w = V[k, i]
+            for t in range(width):
+                G[k, t] += w * D[i, t]
     if hidden_relu:
         _through_active(G, H, width)
     if tied:
-        _tied_weight_grad(H, D, G, X, gW, width)
-    else:
-        _outer_acc(H, D, gV, width)
-        _outer_acc(G, X, gW, width)
+        for i in range(n):  # gW = H Dᵀ + G Xᵀ
+            for k in range(m):
+                acc = np.float32(0.0)
+                for t in range(width):
+                    acc += H[k, t] * D[i, t] + G[k, t] * X[i, t]
+                gW[k, i] += acc
+        return loss
+    for i in range(n):  # gV = H Dᵀ, gW = G Xᵀ
+        for k in range(m):
+            acc_v = np.float32(0.0)
+            acc_w = np.float32(0.0)
+            for t in range(width):
+                acc_v += H[k, t] * D[i, t]
+                acc_w += G[k, t] * X[i, t]
+            gV[k, i] += acc_v
+            gW[k, i] += acc_w
     return loss
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
-def _work(model, X, width, scale, buf, grads, grad):  # noqa: ANN001, ANN202
-    """:func:`_tile_grad` if ``grad``, else :func:`_tile_loss`."""
-    if grad:
-        return _tile_grad(model, X, width, scale, buf, grads)
-    return _tile_loss(model, X, width, buf)
-
-
-@nb.njit(fastmath=_FASTMATH, inline="always")
-def _active_count(S, width, norm):  # noqa: ANN001, ANN202
-    """How many samples of ``S[:, :width]`` have a nonzero input (``norm[t]``: sample t's sum of
-    absolute inputs)."""
+def _two_rows_from_four(A, k, j, R, Out, width):  # noqa: ANN001, ANN202
+    """``Out[k:k+2, :width] += A[k:k+2, j:j+4] @ R[j:j+4, :width]``: every loaded ``R`` value
+    feeds four multiply-adds."""
+    a0, a1, a2, a3 = A[k, j], A[k, j + 1], A[k, j + 2], A[k, j + 3]
+    c0, c1, c2, c3 = A[k + 1, j], A[k + 1, j + 1], A[k + 1, j + 2], A[k + 1, j + 3]
     for t in range(width):
-        norm[t] = np.float32(0.0)
-    for j in range(S.shape[0]):
-        for t in range(width):
-            norm[t] += abs(S[j, t])
-    count = 0
-    for t in range(width):
-        count += norm[t] != 0
-    return count
+        r0, r1, r2, r3 = R[j, t], R[j + 1, t], R[j + 2, t], R[j + 3, t]
+        Out[k, t] += a0 * r0 + a1 * r1 + a2 * r2 + a3 * r3
+        Out[k + 1, t] += c0 * r0 + c1 * r1 + c2 * r2 + c3 * r3
+
+
+@nb.njit(cache=True)
+def blocked_shape(m: int, n: int) -> bool:
+    """Whether :func:`_tile_grad_blocked` handles ``m`` hidden units and ``n`` features."""
+    return m >= 8 and m % 4 == 0 and n % 4 == 0
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
-def _active_index(norm, width, idx):  # noqa: ANN001, ANN202
-    """The columns ``t`` with ``norm[t] != 0``, in order, into ``idx``."""
-    count = 0
-    for t in range(width):  # without a branch: the next slot is overwritten unless kept
-        idx[count] = np.uint32(t)
-        count += norm[t] != 0
+def _tile_grad_blocked(model, X, width, scale, buf, grads):  # noqa: ANN001, ANN202, PLR0915
+    """:func:`_tile_grad` for models with ``m`` and ``n`` multiples of 4 (:func:`blocked_shape`).
 
-
-@nb.njit(fastmath=_FASTMATH, inline="always")
-def _feed(S, width, stream, model, scale, buf, grads, grad):  # noqa: ANN001, ANN202
-    """Pass the drawn samples ``S[:, :width]`` to the tile code, leaving out the empty ones.
-
-    Why: a sample with no active feature has ``h = 0``, so it adds nothing to the weight gradient
-    and the same loss and bias gradient as every other empty one (:func:`_finish` adds them in
-    closed form). At the sparsities of the paper's sweeps most samples are empty (at density 0.01,
-    45% of 80-feature samples; at 0.001, 92%). The others are gathered into ``stream.X`` and
-    passed on in full tiles (a part-filled tile would leave most of each vector loop to its
-    scalar remainder). Gathering costs about ``n`` copies per active sample and saves about
-    ``10 n m`` multiply-adds per empty one, so a tile is gathered only when ``m × empty ≥ 6 ×
-    active`` and is otherwise used as drawn, empty samples included (6 measured on AMD EPYC: with
-    30-40% empty, gathering made 10 → 5 and 40 → 10 models 8-18% slower, and 80 → 20 with 45%
-    empty 20% faster). Returns the summed loss of the samples
-    processed now (``grad``: their gradient is added into ``grads``).
+    Why a second version: the plain loops update one output row per pass, so every multiply-add
+    also loads and stores that row and the loop is bound by memory operations (~35 GFLOP/s on one
+    core here). Updating 2-4 output rows from 2-4 input rows per pass reuses every load several
+    times and runs at 70-90 GFLOP/s. The same arithmetic, summed in another order.
     """
-    X, norm, idx, counts = stream
-    tile = X.shape[1]
-    count = _active_count(S, width, norm)
-    if model.W.shape[0] * (width - count) < 6 * count:
-        return _work(model, S, width, scale, buf, grads, grad)
-    _active_index(norm, width, idx)
-    counts[1] += width - count
-    filled = counts[0]
-    total = 0.0
-    done = 0
-    while done < count:
-        take = min(count - done, tile - filled)
-        for j in range(S.shape[0]):
-            for k in range(take):
-                X[j, filled + k] = S[j, idx[done + k]]
-        filled += take
-        done += take
-        if filled == tile:
-            total += _work(model, X, tile, scale, buf, grads, grad)
-            filled = 0
-    counts[0] = filled
-    return total
+    W, V, tied, b, imp, relu, hidden_relu = model
+    H, D, G = buf
+    gW, gV, gb = grads
+    m, n = W.shape
+    f0 = np.float32(0.0)
+    for k in range(0, m, 2):  # H = W X
+        for t in range(width):
+            H[k, t] = f0
+            H[k + 1, t] = f0
+        for j in range(0, n, 4):
+            _two_rows_from_four(W, k, j, X, H, width)
+    if hidden_relu:
+        _relu_rows(H, width)
+    for k in range(m):
+        for t in range(width):
+            G[k, t] = f0
+    loss = 0.0
+    for i0 in range(0, n, 4):
+        for i in range(i0, i0 + 4, 2):  # Z rows i, i+1 = Vᵀ H + b, four rows of H per pass
+            for t in range(width):
+                D[i, t] = b[i]
+                D[i + 1, t] = b[i + 1]
+            for k in range(0, m, 4):
+                a0, a1, a2, a3 = V[k, i], V[k + 1, i], V[k + 2, i], V[k + 3, i]
+                c0, c1, c2, c3 = V[k, i + 1], V[k + 1, i + 1], V[k + 2, i + 1], V[k + 3, i + 1]
+                for t in range(width):
+                    h0, h1, h2, h3 = H[k, t], H[k + 1, t], H[k + 2, t], H[k + 3, t]
+                    D[i, t] += a0 * h0 + a1 * h1 + a2 * h2 + a3 * h3
+                    D[i + 1, t] += c0 * h0 + c1 * h1 + c2 * h2 + c3 * h3
+        for i in range(i0, i0 + 4):  # D = dL/dZ written over Z
+            acc_loss, acc_b = _output_grad(D, X, i, width, relu, scale * imp[i])
+            loss += imp[i] * acc_loss
+            gb[i] += acc_b
+        for k in range(0, m, 2):  # G += V[:, i0:i0+4] D[i0:i0+4]
+            _two_rows_from_four(V, k, i0, D, G, width)
+    if hidden_relu:
+        _through_active(G, H, width)
+    if tied:  # gW = H Dᵀ + G Xᵀ, a 4 x 2 block of gW per pass
+        for k in range(0, m, 4):
+            for i in range(0, n, 2):
+                s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = np.float32(0.0)
+                for t in range(width):
+                    d0, d1, x0, x1 = D[i, t], D[i + 1, t], X[i, t], X[i + 1, t]
+                    h, g = H[k, t], G[k, t]
+                    s00 += h * d0 + g * x0
+                    s01 += h * d1 + g * x1
+                    h, g = H[k + 1, t], G[k + 1, t]
+                    s10 += h * d0 + g * x0
+                    s11 += h * d1 + g * x1
+                    h, g = H[k + 2, t], G[k + 2, t]
+                    s20 += h * d0 + g * x0
+                    s21 += h * d1 + g * x1
+                    h, g = H[k + 3, t], G[k + 3, t]
+                    s30 += h * d0 + g * x0
+                    s31 += h * d1 + g * x1
+                gW[k, i] += s00
+                gW[k, i + 1] += s01
+                gW[k + 1, i] += s10
+                gW[k + 1, i + 1] += s11
+                gW[k + 2, i] += s20
+                gW[k + 2, i + 1] += s21
+                gW[k + 3, i] += s30
+                gW[k + 3, i + 1] += s31
+        return loss
+    for k in range(0, m, 2):  # gV = H Dᵀ, gW = G Xᵀ, 2 x 2 blocks of each per pass
+        for i in range(0, n, 2):
+            v00 = v01 = v10 = v11 = w00 = w01 = w10 = w11 = np.float32(0.0)
+            for t in range(width):
+                d0, d1, x0, x1 = D[i, t], D[i + 1, t], X[i, t], X[i + 1, t]
+                h, g = H[k, t], G[k, t]
+                v00 += h * d0
+                v01 += h * d1
+                w00 += g * x0
+                w01 += g * x1
+                h, g = H[k + 1, t], G[k + 1, t]
+                v10 += h * d0
+                v11 += h * d1
+                w10 += g * x0
+                w11 += g * x1
+            gV[k, i] += v00
+            gV[k, i + 1] += v01
+            gV[k + 1, i] += v10
+            gV[k + 1, i + 1] += v11
+            gW[k, i] += w00
+            gW[k, i + 1] += w01
+            gW[k + 1, i] += w10
+            gW[k + 1, i + 1] += w11
+    return loss
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
-def _finish(stream, model, scale, buf, grads, grad):  # noqa: ANN001, ANN202
-    """The end of a batch for :func:`_feed`: the samples still waiting, then the empty ones, whose
-    summed loss is ``count × Σ_i I_i ReLU(b_i)²`` (``b_i`` for a linear output: ``h = 0``, so the
-    output is the bias, against the target 0) and whose bias gradient is added into ``grads.gb``
-    with ``grad`` (their weight gradient is zero: ``H Dᵀ`` and ``G Xᵀ`` with ``H = 0``,
-    ``X = 0``). Returns the summed loss and resets the stream. The samples still waiting are
-    topped up with empty ones to a multiple of 16 where there are enough (whole vectors)."""
-    X, _, _, counts = stream
-    filled, empty = counts[0], counts[1]
-    total = 0.0
-    if filled > 0:
-        pad = min((16 - filled % 16) % 16, empty, X.shape[1] - filled)
-        X[:, filled : filled + pad] = 0.0
-        empty -= pad
-        total += _work(model, X, filled + pad, scale, buf, grads, grad)
-    counts[0] = 0
-    counts[1] = 0
-    if empty == 0:
-        return total
-    b, imp, relu = model.b, model.imp, model.relu
-    gb = grads.gb
-    for i in range(b.shape[0]):
-        z = b[i]
-        active = z > 0 or not relu
-        r = z if active else np.float32(0.0)
-        total += imp[i] * r * r * empty
-        if grad:
-            gb[i] += np.float32(empty) * (scale * imp[i] * r)
-    return total
-
-
-@nb.njit(fastmath=_FASTMATH, inline="always")
-def _stream(n, tile):  # noqa: ANN001, ANN202
-    """A fresh :class:`Stream` for ``n`` features and tiles of ``tile`` samples."""
-    return Stream(
-        np.empty((n, tile), dtype=np.float32),
-        np.empty(tile, dtype=np.float32),
-        np.empty(tile, dtype=np.uint32),
-        np.zeros(2, dtype=np.int64),
-    )
+def _grad(blocked, model, X, width, scale, buf, grads):  # noqa: ANN001, ANN202
+    if blocked:
+        return _tile_grad_blocked(model, X, width, scale, buf, grads)
+    return _tile_grad(model, X, width, scale, buf, grads)
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
@@ -570,14 +455,15 @@ def batch_grad(P, b, imp, X, relu, hidden_relu):  # noqa: ANN001, ANN201
     """Loss and gradient of one instance on a given batch ``X: (features, batch)``.
 
     ``P``: ``(1, hidden, features)`` holds a tied model's ``W``, ``(2, hidden, features)`` an untied
-    one's ``W₁`` and ``W₂ᵀ``. The same tile code and sample stream the training kernel runs;
-    exposed for the gradient-check test. Returns ``(mean loss, gP like P, gb (features,))``.
+    one's ``W₁`` and ``W₂ᵀ``. The same tile code the training kernel runs; exposed for the
+    gradient-check test. Returns ``(mean loss, gP like P, gb (features,))``.
     """
     _, m, n = P.shape
     batch = X.shape[1]
     gP = np.zeros_like(P)
     gb = np.zeros_like(b)
     tied = P.shape[0] == 1
+    blocked = blocked_shape(m, n)
     v = 0 if tied else 1
     H = np.empty((m, TILE), dtype=np.float32)
     G = np.empty((m, TILE), dtype=np.float32)
@@ -587,13 +473,11 @@ def batch_grad(P, b, imp, X, relu, hidden_relu):  # noqa: ANN001, ANN201
     model = TileModel(P[0], P[v], tied, b, imp, relu, hidden_relu)
     buf = TileBuffers(H, D, G)
     grads = TileGrads(gP[0], gP[v], gb)
-    stream = _stream(n, TILE)
     total = 0.0
     for start in range(0, batch, TILE):
         width = min(TILE, batch - start)
         Xt[:, :width] = X[:, start : start + width]
-        total += _feed(Xt, width, stream, model, scale, buf, grads, True)
-    total += _finish(stream, model, scale, buf, grads, True)
+        total += _grad(blocked, model, Xt, width, scale, buf, grads)
     return total / batch, gP, gb
 
 
@@ -664,12 +548,12 @@ def train_chunk(first, last, state, data, schedule, flags, adamw, loss_out):  # 
     relu, hidden_relu, signed = flags
     _, n_mat, m, n = P.shape
     tied = n_mat == 1
+    blocked = blocked_shape(m, n)
     v = 0 if tied else 1
     scale = np.float32(2.0 / batch_size)
     tile = min(TILE, batch_size)
     for inst in range(first, last):
         X = np.empty((n, tile), dtype=np.float32)
-        stream = _stream(n, tile)
         D = np.empty((n, tile), dtype=np.float32)
         H = np.empty((m, tile), dtype=np.float32)
         G = np.empty((m, tile), dtype=np.float32)
@@ -686,8 +570,7 @@ def train_chunk(first, last, state, data, schedule, flags, adamw, loss_out):  # 
             for start in range(0, batch_size, tile):
                 width = min(tile, batch_size - start)
                 _draw_tile(X, data, inst, inv_p, signed, key1, key2, batch_size, start, width)
-                total += _feed(X, width, stream, model, scale, buf, grads, True)
-            total += _finish(stream, model, scale, buf, grads, True)
+                total += _grad(blocked, model, X, width, scale, buf, grads)
             if not _step_update(
                 state, inst, step, total / batch_size, schedule, adamw, gP, gb, flat, loss_out
             ):
@@ -712,11 +595,9 @@ def evaluate_chunk(first, last, P, b, data, flags, n_samples, seed, loss_out):  
     key1, key2 = step_keys(seed, 0, 0)
     tile = min(TILE, n_samples)
     X = np.empty((n, tile), dtype=np.float32)
-    stream = _stream(n, tile)
     D = np.empty((n, tile), dtype=np.float32)
     H = np.empty((m, tile), dtype=np.float32)
     buf = TileBuffers(H, D, H)
-    no_grads = TileGrads(H, H, D[0])  # unused: the stream computes losses only
     inv_p = np.empty(n, dtype=np.float32)
     for inst in range(first, last):
         for j in range(n):
@@ -726,6 +607,5 @@ def evaluate_chunk(first, last, P, b, data, flags, n_samples, seed, loss_out):  
         for start in range(0, n_samples, tile):
             width = min(tile, n_samples - start)
             _draw_tile(X, data, inst, inv_p, signed, key1, key2, n_samples, start, width)
-            total += _feed(X, width, stream, model, np.float32(0.0), buf, no_grads, False)
-        total += _finish(stream, model, np.float32(0.0), buf, no_grads, False)
+            total += _tile_loss(model, X, width, buf)
         loss_out[inst] = total / n_samples
