@@ -97,7 +97,7 @@ def test_signed_inputs_are_uniform_on_minus_one_to_one():
     assert (same < 0).any()
 
 
-@pytest.mark.parametrize(("n", "m"), [(6, 4), (12, 8)], ids=["plain-loops", "blocked-loops"])
+@pytest.mark.parametrize(("n", "m"), [(7, 3), (12, 8)], ids=["rows-left-over", "whole-blocks"])
 def test_numba_abs_gradients_match_autograd(n, m):
     model = tl.AbsModel(abs_cfg(n_instances=1, n_features=n, n_hidden=m), seed=4)
     with torch.no_grad():

@@ -224,40 +224,169 @@ def _output_grad(D, X, i, width, relu, c):  # noqa: ANN001, ANN202
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
-def _hidden(W, X, H, width, hidden_relu):  # noqa: ANN001, ANN202
-    """``H[:, :width] = W X[:, :width]`` (``ReLU`` of it if ``hidden_relu``): ``(hidden, tile)``."""
-    m, n = W.shape
-    H[:, :width] = 0.0
-    for j in range(n):
-        for k in range(m):
-            w = W[k, j]
-            for t in range(width):
-                H[k, t] += w * X[j, t]
-    if hidden_relu:
-        _relu_rows(H, width)
+def _two_rows_from_four(A, k, j, R, Out, width):  # noqa: ANN001, ANN202
+    """``Out[k:k+2, :width] += A[k:k+2, j:j+4] @ R[j:j+4, :width]``: every loaded ``R`` value
+    feeds two multiply-adds and every ``Out`` load and store four."""
+    a0, a1, a2, a3 = A[k, j], A[k, j + 1], A[k, j + 2], A[k, j + 3]
+    c0, c1, c2, c3 = A[k + 1, j], A[k + 1, j + 1], A[k + 1, j + 2], A[k + 1, j + 3]
+    for t in range(width):
+        r0, r1, r2, r3 = R[j, t], R[j + 1, t], R[j + 2, t], R[j + 3, t]
+        Out[k, t] += a0 * r0 + a1 * r1 + a2 * r2 + a3 * r3
+        Out[k + 1, t] += c0 * r0 + c1 * r1 + c2 * r2 + c3 * r3
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
-def _output_row(V, H, b, D, i, width):  # noqa: ANN001, ANN202
-    """Row ``i`` of ``Z = Vᵀ H + b`` into ``D[i, :width]``."""
-    for t in range(width):
-        D[i, t] = b[i]
-    for k in range(V.shape[0]):
-        w = V[k, i]
+def _rows_times(A, R, Out, width):  # noqa: ANN001, ANN202
+    """``Out[:, :width] += A @ R[:, :width]``: ``A (rows, inner)`` (any layout, e.g. a transposed
+    view), ``R (inner, tile)``, ``Out (rows, tile)``.
+
+    Why blocked: one output row updated from one input row per pass loads and stores that row for
+    every multiply-add, so the loop is bound by memory operations (~35 GFLOP/s on one core here).
+    Two output rows from four input rows per pass (:func:`_two_rows_from_four`) reuses every load
+    and runs at 70-90 GFLOP/s; the rows and inputs left over (sizes not multiples of 2 and 4) take
+    the same loops with fewer rows.
+    """
+    rows, inner = A.shape
+    r2 = rows - rows % 2
+    j4 = inner - inner % 4
+    for k in range(0, r2, 2):
+        for j in range(0, j4, 4):
+            _two_rows_from_four(A, k, j, R, Out, width)
+        for j in range(j4, inner):
+            a0, c0 = A[k, j], A[k + 1, j]
+            for t in range(width):
+                r = R[j, t]
+                Out[k, t] += a0 * r
+                Out[k + 1, t] += c0 * r
+    for k in range(r2, rows):
+        for j in range(0, j4, 4):
+            a0, a1, a2, a3 = A[k, j], A[k, j + 1], A[k, j + 2], A[k, j + 3]
+            for t in range(width):
+                Out[k, t] += a0 * R[j, t] + a1 * R[j + 1, t] + a2 * R[j + 2, t] + a3 * R[j + 3, t]
+        for j in range(j4, inner):
+            a0 = A[k, j]
+            for t in range(width):
+                Out[k, t] += a0 * R[j, t]
+
+
+@nb.njit(fastmath=_FASTMATH, inline="always")
+def _fill_rows(Out, values, width):  # noqa: ANN001, ANN202
+    """``Out[i, :width] = values[i]`` for every row ``i``."""
+    for i in range(Out.shape[0]):
+        v = values[i]
         for t in range(width):
-            D[i, t] += w * H[k, t]
+            Out[i, t] = v
+
+
+@nb.njit(fastmath=_FASTMATH, inline="always")
+def _outer_acc(P, Q, Out, width):  # noqa: ANN001, ANN202
+    """``Out += P[:, :width] @ Q[:, :width]ᵀ``: ``Out (rows of P, rows of Q)``, 2 x 2 blocks of
+    ``Out`` per pass (each loaded value feeds two multiply-adds), then the rows and columns left."""
+    rows, cols = Out.shape
+    k2 = rows - rows % 2
+    i2 = cols - cols % 2
+    f0 = np.float32(0.0)
+    for k in range(0, k2, 2):
+        for i in range(0, i2, 2):
+            s00 = s01 = s10 = s11 = f0
+            for t in range(width):
+                p0, p1, q0, q1 = P[k, t], P[k + 1, t], Q[i, t], Q[i + 1, t]
+                s00 += p0 * q0
+                s01 += p0 * q1
+                s10 += p1 * q0
+                s11 += p1 * q1
+            Out[k, i] += s00
+            Out[k, i + 1] += s01
+            Out[k + 1, i] += s10
+            Out[k + 1, i + 1] += s11
+        for i in range(i2, cols):
+            s0 = s1 = f0
+            for t in range(width):
+                q = Q[i, t]
+                s0 += P[k, t] * q
+                s1 += P[k + 1, t] * q
+            Out[k, i] += s0
+            Out[k + 1, i] += s1
+    for k in range(k2, rows):
+        for i in range(cols):
+            s = f0
+            for t in range(width):
+                s += P[k, t] * Q[i, t]
+            Out[k, i] += s
+
+
+@nb.njit(fastmath=_FASTMATH, inline="always")
+def _tied_weight_grad(H, D, G, X, gW, width):  # noqa: ANN001, ANN202, PLR0915
+    """``gW += H Dᵀ + G Xᵀ`` (the tied model's weight gradient, ``W`` used twice): a 4 x 2 block
+    of ``gW`` per pass, then the rows left in 1 x 2 blocks and the column left one by one."""
+    m, n = gW.shape
+    k4 = m - m % 4
+    i2 = n - n % 2
+    f0 = np.float32(0.0)
+    for k in range(0, k4, 4):
+        for i in range(0, i2, 2):
+            s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = f0
+            for t in range(width):
+                d0, d1, x0, x1 = D[i, t], D[i + 1, t], X[i, t], X[i + 1, t]
+                h, g = H[k, t], G[k, t]
+                s00 += h * d0 + g * x0
+                s01 += h * d1 + g * x1
+                h, g = H[k + 1, t], G[k + 1, t]
+                s10 += h * d0 + g * x0
+                s11 += h * d1 + g * x1
+                h, g = H[k + 2, t], G[k + 2, t]
+                s20 += h * d0 + g * x0
+                s21 += h * d1 + g * x1
+                h, g = H[k + 3, t], G[k + 3, t]
+                s30 += h * d0 + g * x0
+                s31 += h * d1 + g * x1
+            gW[k, i] += s00
+            gW[k, i + 1] += s01
+            gW[k + 1, i] += s10
+            gW[k + 1, i + 1] += s11
+            gW[k + 2, i] += s20
+            gW[k + 2, i + 1] += s21
+            gW[k + 3, i] += s30
+            gW[k + 3, i + 1] += s31
+    for k in range(k4, m):
+        for i in range(0, i2, 2):
+            s0 = s1 = f0
+            for t in range(width):
+                h, g = H[k, t], G[k, t]
+                s0 += h * D[i, t] + g * X[i, t]
+                s1 += h * D[i + 1, t] + g * X[i + 1, t]
+            gW[k, i] += s0
+            gW[k, i + 1] += s1
+    for i in range(i2, n):
+        for k in range(m):
+            s = f0
+            for t in range(width):
+                s += H[k, t] * D[i, t] + G[k, t] * X[i, t]
+            gW[k, i] += s
+
+
+@nb.njit(fastmath=_FASTMATH, inline="always")
+def _forward(model, X, width, buf):  # noqa: ANN001, ANN202
+    """``H = W X`` (``ReLU`` of it if ``hidden_relu``) and ``Z = Vᵀ H + b`` into ``buf``'s ``H
+    (hidden, tile)`` and ``D (features, tile)``."""
+    W, V, _, b, _, _, hidden_relu = model
+    H, D, _ = buf
+    H[:, :width] = 0.0
+    _rows_times(W, X, H, width)
+    if hidden_relu:
+        _relu_rows(H, width)
+    _fill_rows(D, b, width)
+    _rows_times(V.T, H, D, width)
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
 def _tile_loss(model, X, width, buf):  # noqa: ANN001, ANN202
     """The forward half of :func:`_tile_grad`: the tile's summed weighted squared error only."""
-    W, V, _, b, imp, relu, hidden_relu = model
-    H, D, _ = buf
-    _hidden(W, X, H, width, hidden_relu)
+    _forward(model, X, width, buf)
+    imp, relu = model.imp, model.relu
     loss = 0.0
-    for i in range(W.shape[1]):
-        _output_row(V, H, b, D, i, width)
-        acc_loss, _ = _output_grad(D, X, i, width, relu, np.float32(0.0))
+    for i in range(X.shape[0]):
+        acc_loss, _ = _output_grad(buf.D, X, i, width, relu, np.float32(0.0))
         loss += imp[i] * acc_loss
     return loss
 
@@ -272,168 +401,27 @@ def _tile_grad(model, X, width, scale, buf, grads):  # noqa: ANN001, ANN202
     ``V = W₂ᵀ``. Shapes: ``W``/``V`` ``(hidden, features)``, ``X``/``D`` ``(features, tile)``,
     ``H``/``G`` ``(hidden, tile)``; ``scale`` is ``2 / batch``. Returns the summed weighted squared
     error of the tile. ``model``: :class:`TileModel`, ``buf``: :class:`TileBuffers`, ``grads``:
-    :class:`TileGrads`.
+    :class:`TileGrads`. Every product is one :func:`_rows_times` or outer-product pass.
     """
-    W, V, tied, b, imp, relu, hidden_relu = model
+    W, V, tied, _, imp, relu, hidden_relu = model
     H, D, G = buf
     gW, gV, gb = grads
-    m, n = W.shape
-    _hidden(W, X, H, width, hidden_relu)
-    G[:, :width] = 0.0
+    _forward(model, X, width, buf)
     loss = 0.0
-    for i in range(n):  # Z = Wᵀ H + b, then D = dL/dZ written over it
-        _output_row(V, H, b, D, i, width)
+    for i in range(W.shape[1]):  # D = dL/dZ written over Z
         acc_loss, acc_b = _output_grad(D, X, i, width, relu, scale * imp[i])
         loss += imp[i] * acc_loss
         gb[i] += acc_b
-        for k in range(m):  # G = V D
-            w = V[k, i]
-            for t in range(width):
-                G[k, t] += w * D[i, t]
+    G[:, :width] = 0.0
+    _rows_times(V, D, G, width)  # G = V D
     if hidden_relu:
         _through_active(G, H, width)
     if tied:
-        for i in range(n):  # gW = H Dᵀ + G Xᵀ
-            for k in range(m):
-                acc = np.float32(0.0)
-                for t in range(width):
-                    acc += H[k, t] * D[i, t] + G[k, t] * X[i, t]
-                gW[k, i] += acc
-        return loss
-    for i in range(n):  # gV = H Dᵀ, gW = G Xᵀ
-        for k in range(m):
-            acc_v = np.float32(0.0)
-            acc_w = np.float32(0.0)
-            for t in range(width):
-                acc_v += H[k, t] * D[i, t]
-                acc_w += G[k, t] * X[i, t]
-            gV[k, i] += acc_v
-            gW[k, i] += acc_w
+        _tied_weight_grad(H, D, G, X, gW, width)
+    else:
+        _outer_acc(H, D, gV, width)
+        _outer_acc(G, X, gW, width)
     return loss
-
-
-@nb.njit(fastmath=_FASTMATH, inline="always")
-def _two_rows_from_four(A, k, j, R, Out, width):  # noqa: ANN001, ANN202
-    """``Out[k:k+2, :width] += A[k:k+2, j:j+4] @ R[j:j+4, :width]``: every loaded ``R`` value
-    feeds four multiply-adds."""
-    a0, a1, a2, a3 = A[k, j], A[k, j + 1], A[k, j + 2], A[k, j + 3]
-    c0, c1, c2, c3 = A[k + 1, j], A[k + 1, j + 1], A[k + 1, j + 2], A[k + 1, j + 3]
-    for t in range(width):
-        r0, r1, r2, r3 = R[j, t], R[j + 1, t], R[j + 2, t], R[j + 3, t]
-        Out[k, t] += a0 * r0 + a1 * r1 + a2 * r2 + a3 * r3
-        Out[k + 1, t] += c0 * r0 + c1 * r1 + c2 * r2 + c3 * r3
-
-
-@nb.njit(cache=True)
-def blocked_shape(m: int, n: int) -> bool:
-    """Whether :func:`_tile_grad_blocked` handles ``m`` hidden units and ``n`` features."""
-    return m >= 8 and m % 4 == 0 and n % 4 == 0
-
-
-@nb.njit(fastmath=_FASTMATH, inline="always")
-def _tile_grad_blocked(model, X, width, scale, buf, grads):  # noqa: ANN001, ANN202, PLR0915
-    """:func:`_tile_grad` for models with ``m`` and ``n`` multiples of 4 (:func:`blocked_shape`).
-
-    Why a second version: the plain loops update one output row per pass, so every multiply-add
-    also loads and stores that row and the loop is bound by memory operations (~35 GFLOP/s on one
-    core here). Updating 2-4 output rows from 2-4 input rows per pass reuses every load several
-    times and runs at 70-90 GFLOP/s. The same arithmetic, summed in another order.
-    """
-    W, V, tied, b, imp, relu, hidden_relu = model
-    H, D, G = buf
-    gW, gV, gb = grads
-    m, n = W.shape
-    f0 = np.float32(0.0)
-    for k in range(0, m, 2):  # H = W X
-        for t in range(width):
-            H[k, t] = f0
-            H[k + 1, t] = f0
-        for j in range(0, n, 4):
-            _two_rows_from_four(W, k, j, X, H, width)
-    if hidden_relu:
-        _relu_rows(H, width)
-    for k in range(m):
-        for t in range(width):
-            G[k, t] = f0
-    loss = 0.0
-    for i0 in range(0, n, 4):
-        for i in range(i0, i0 + 4, 2):  # Z rows i, i+1 = Vᵀ H + b, four rows of H per pass
-            for t in range(width):
-                D[i, t] = b[i]
-                D[i + 1, t] = b[i + 1]
-            for k in range(0, m, 4):
-                a0, a1, a2, a3 = V[k, i], V[k + 1, i], V[k + 2, i], V[k + 3, i]
-                c0, c1, c2, c3 = V[k, i + 1], V[k + 1, i + 1], V[k + 2, i + 1], V[k + 3, i + 1]
-                for t in range(width):
-                    h0, h1, h2, h3 = H[k, t], H[k + 1, t], H[k + 2, t], H[k + 3, t]
-                    D[i, t] += a0 * h0 + a1 * h1 + a2 * h2 + a3 * h3
-                    D[i + 1, t] += c0 * h0 + c1 * h1 + c2 * h2 + c3 * h3
-        for i in range(i0, i0 + 4):  # D = dL/dZ written over Z
-            acc_loss, acc_b = _output_grad(D, X, i, width, relu, scale * imp[i])
-            loss += imp[i] * acc_loss
-            gb[i] += acc_b
-        for k in range(0, m, 2):  # G += V[:, i0:i0+4] D[i0:i0+4]
-            _two_rows_from_four(V, k, i0, D, G, width)
-    if hidden_relu:
-        _through_active(G, H, width)
-    if tied:  # gW = H Dᵀ + G Xᵀ, a 4 x 2 block of gW per pass
-        for k in range(0, m, 4):
-            for i in range(0, n, 2):
-                s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = np.float32(0.0)
-                for t in range(width):
-                    d0, d1, x0, x1 = D[i, t], D[i + 1, t], X[i, t], X[i + 1, t]
-                    h, g = H[k, t], G[k, t]
-                    s00 += h * d0 + g * x0
-                    s01 += h * d1 + g * x1
-                    h, g = H[k + 1, t], G[k + 1, t]
-                    s10 += h * d0 + g * x0
-                    s11 += h * d1 + g * x1
-                    h, g = H[k + 2, t], G[k + 2, t]
-                    s20 += h * d0 + g * x0
-                    s21 += h * d1 + g * x1
-                    h, g = H[k + 3, t], G[k + 3, t]
-                    s30 += h * d0 + g * x0
-                    s31 += h * d1 + g * x1
-                gW[k, i] += s00
-                gW[k, i + 1] += s01
-                gW[k + 1, i] += s10
-                gW[k + 1, i + 1] += s11
-                gW[k + 2, i] += s20
-                gW[k + 2, i + 1] += s21
-                gW[k + 3, i] += s30
-                gW[k + 3, i + 1] += s31
-        return loss
-    for k in range(0, m, 2):  # gV = H Dᵀ, gW = G Xᵀ, 2 x 2 blocks of each per pass
-        for i in range(0, n, 2):
-            v00 = v01 = v10 = v11 = w00 = w01 = w10 = w11 = np.float32(0.0)
-            for t in range(width):
-                d0, d1, x0, x1 = D[i, t], D[i + 1, t], X[i, t], X[i + 1, t]
-                h, g = H[k, t], G[k, t]
-                v00 += h * d0
-                v01 += h * d1
-                w00 += g * x0
-                w01 += g * x1
-                h, g = H[k + 1, t], G[k + 1, t]
-                v10 += h * d0
-                v11 += h * d1
-                w10 += g * x0
-                w11 += g * x1
-            gV[k, i] += v00
-            gV[k, i + 1] += v01
-            gV[k + 1, i] += v10
-            gV[k + 1, i + 1] += v11
-            gW[k, i] += w00
-            gW[k, i + 1] += w01
-            gW[k + 1, i] += w10
-            gW[k + 1, i + 1] += w11
-    return loss
-
-
-@nb.njit(fastmath=_FASTMATH, inline="always")
-def _grad(blocked, model, X, width, scale, buf, grads):  # noqa: ANN001, ANN202
-    if blocked:
-        return _tile_grad_blocked(model, X, width, scale, buf, grads)
-    return _tile_grad(model, X, width, scale, buf, grads)
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
@@ -463,7 +451,6 @@ def batch_grad(P, b, imp, X, relu, hidden_relu):  # noqa: ANN001, ANN201
     gP = np.zeros_like(P)
     gb = np.zeros_like(b)
     tied = P.shape[0] == 1
-    blocked = blocked_shape(m, n)
     v = 0 if tied else 1
     H = np.empty((m, TILE), dtype=np.float32)
     G = np.empty((m, TILE), dtype=np.float32)
@@ -477,7 +464,7 @@ def batch_grad(P, b, imp, X, relu, hidden_relu):  # noqa: ANN001, ANN201
     for start in range(0, batch, TILE):
         width = min(TILE, batch - start)
         Xt[:, :width] = X[:, start : start + width]
-        total += _grad(blocked, model, Xt, width, scale, buf, grads)
+        total += _tile_grad(model, Xt, width, scale, buf, grads)
     return total / batch, gP, gb
 
 
@@ -548,7 +535,6 @@ def train_chunk(first, last, state, data, schedule, flags, adamw, loss_out):  # 
     relu, hidden_relu, signed = flags
     _, n_mat, m, n = P.shape
     tied = n_mat == 1
-    blocked = blocked_shape(m, n)
     v = 0 if tied else 1
     scale = np.float32(2.0 / batch_size)
     tile = min(TILE, batch_size)
@@ -570,7 +556,7 @@ def train_chunk(first, last, state, data, schedule, flags, adamw, loss_out):  # 
             for start in range(0, batch_size, tile):
                 width = min(tile, batch_size - start)
                 _draw_tile(X, data, inst, inv_p, signed, key1, key2, batch_size, start, width)
-                total += _grad(blocked, model, X, width, scale, buf, grads)
+                total += _tile_grad(model, X, width, scale, buf, grads)
             if not _step_update(
                 state, inst, step, total / batch_size, schedule, adamw, gP, gb, flat, loss_out
             ):
