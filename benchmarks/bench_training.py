@@ -12,9 +12,14 @@ both (evaluated on the same large sample), which must agree.
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
+import tempfile
 import time
 
 import torch
+from machine import cpu_model
 
 import toy_lib as tl
 
@@ -76,10 +81,40 @@ def make_cfg(n: int, m: int, instances: int, density: float | None) -> tl.Config
     return tl.Config(n, m, instances, feature_probability=p, importance=imp)
 
 
+FIRST_USE = """
+import time
+import toy_lib as tl
+model = tl.ToyModel(tl.Config(5, 2, 2, feature_probability=0.1))
+start = time.perf_counter()
+tl.train(model, steps=10, progress=False)
+middle = time.perf_counter()
+tl.evaluate_loss(model, n_samples=1_000)
+print(f"{middle - start:.1f} {time.perf_counter() - middle:.1f}")
+"""
+
+
+def first_use_seconds() -> tuple[float, float]:
+    """Seconds a fresh install waits for its first ``tl.train`` and ``tl.evaluate_loss``: numba
+    compiles the kernels then. Measured in a new process with an empty numba cache."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        out = subprocess.run(
+            [sys.executable, "-c", FIRST_USE], env=env, capture_output=True, text=True, check=True
+        )
+    train_s, evaluate_s = out.stdout.split()
+    return float(train_s), float(evaluate_s)
+
+
 def run(quick: bool) -> None:
+    train_s, evaluate_s = first_use_seconds()
+    print(
+        f"first use in a fresh install (numba compiling): tl.train {train_s:.1f} s, "
+        f"tl.evaluate_loss {evaluate_s:.1f} s"
+    )
     peak = matmul_peak_gflops()
     print(
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads, matmul peak {peak:.0f} GFLOP/s\n"
+        f"{cpu_model()}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"matmul peak {peak:.0f} GFLOP/s\n"
     )
     header = "| workload | naive ms/step | torch engine ms/step | numba engine ms/step | speed-up (numba) | loss naive / numba | arithmetic limit ms/step |"
     print(header)
