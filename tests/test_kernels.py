@@ -1,5 +1,6 @@
 """The fused numba kernel on its own: its gradients against autograd (sizes that fill its blocks
-and sizes that leave rows and columns over) and the data it draws."""
+and sizes that leave rows and columns over, batches with and without many empty samples) and the
+data it draws."""
 
 import numpy as np
 import pytest
@@ -12,10 +13,19 @@ from toy_lib import _kernels
 
 @MODEL_KINDS
 @pytest.mark.parametrize(
-    ("m", "n"), [(1, 3), (3, 7), (5, 10), (8, 12)], ids=["one-row", "odd", "five", "whole-blocks"]
+    ("m", "n", "p", "batch"),
+    [(1, 3, 0.4, 600), (3, 7, 0.4, 600), (5, 10, 0.4, 600), (8, 12, 0.4, 600), (5, 10, 0.02, 3000)],
+    ids=["one-row", "odd", "five", "whole-blocks", "mostly-empty"],
 )
-def test_numba_gradients_match_autograd(relu, hidden_relu, m, n):
-    W, b, imp, x = random_case(m=m, n=n)  # batch 600 spans several kernel tiles
+def test_numba_gradients_match_autograd(relu, hidden_relu, m, n, p, batch):
+    """Sizes that fill the tile code's blocks and sizes that leave rows and columns over (600
+    samples span several tiles). At density 0.02 most samples have no active feature: the kernel
+    adds them in closed form and gathers the others into full tiles (~540 of 3,000: more than two
+    tiles, so the gathering carries samples over from one tile to the next)."""
+    W, b, imp, x = random_case(m=m, n=n, p=p, batch=batch)
+    nonempty = (x != 0).any(-1).sum(-1)
+    assert ((nonempty < 0.25 * batch) == (p < 0.1)).all()
+    assert (nonempty > 2 * _kernels.TILE).all() or p > 0.1
     Wg = W.clone().requires_grad_(True)
     bg = b.clone().requires_grad_(True)
     autograd_loss(Wg, bg, imp, x, relu, hidden_relu).sum().backward()

@@ -189,8 +189,21 @@ class _KernelModel:
         self.threads = min(kernel_threads(), self.P.shape[0])
 
     def in_slices(self, kernel: Callable, pool: ThreadPoolExecutor | None, *args: object) -> None:
-        """Run ``kernel(first, last, *args)`` over the instances, one slice per thread of ``pool``."""
-        cuts = np.linspace(0, self.P.shape[0], self.threads + 1).astype(int)
+        """Run ``kernel(first, last, *args)`` over the instances, one slice per thread of ``pool``.
+
+        The slices are contiguous (threads that write neighbouring instances' weights would share
+        cache lines) and balanced by each instance's expected cost: the kernel leaves out samples
+        with no active feature, so a sparse instance trains faster than a dense one, and sweeps
+        list their instances in order of density. The cost estimate (1 where the kernel takes
+        every tile as drawn, as :func:`toy_lib._kernels._take` decides; else 0.3 for the draws and
+        0.7 for the arithmetic on the active share of samples) only moves the cuts; results do not
+        depend on it."""
+        active = 1.0 - np.prod(1.0 - self.data.prob.astype(np.float64), axis=1)  # (instances,)
+        gathered = self.P.shape[2] * (1.0 - active) >= 6 * active  # as the kernel decides
+        cost = np.where(gathered, 0.3 + 0.7 * active, 1.0)
+        middle = np.cumsum(cost) - cost / 2  # an instance goes to the slice its middle falls in
+        targets = cost.sum() * np.arange(1, self.threads) / self.threads
+        cuts = [0, *np.searchsorted(middle, targets).tolist(), self.P.shape[0]]
         slices = [(int(a), int(z)) for a, z in zip(cuts[:-1], cuts[1:], strict=True) if z > a]
         if len(slices) == 1 or pool is None:
             for a, z in slices:
