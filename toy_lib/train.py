@@ -197,9 +197,11 @@ class _KernelModel:
         list their instances in order of density. The cost estimate (1 where the kernel takes
         every tile as drawn, as :func:`toy_lib._kernels._take` decides; else 0.3 for the draws and
         0.7 for the arithmetic on the active share of samples) only moves the cuts; results do not
-        depend on it."""
+        depend on it. The generated kernels of :mod:`toy_lib._tiny` use every sample: equal cuts."""
         active = 1.0 - np.prod(1.0 - self.data.prob.astype(np.float64), axis=1)  # (instances,)
         gathered = self.P.shape[2] * (1.0 - active) >= 6 * active  # as the kernel decides
+        if kernel not in (_kernels.train_chunk, _kernels.evaluate_chunk):
+            gathered[:] = False
         cost = np.where(gathered, 0.3 + 0.7 * active, 1.0)
         middle = np.cumsum(cost) - cost / 2  # an instance goes to the slice its middle falls in
         targets = cost.sum() * np.arange(1, self.threads) / self.threads
