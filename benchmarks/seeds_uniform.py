@@ -19,9 +19,9 @@ Per seed, one markdown table each for what notebook 04 asserts or reports:
   with its ``D_i``.
 
 Ends with one table of :func:`toy_lib.geometry_uniform.sweep_claims` (the notebook's rules), a
-column per seed. Training one seed of the Colab's size costs about 220 CPU-seconds (0.022 per step),
-``--paper-size`` about 1010 (0.10 per step, 4.7×); on two cores shared with other work they took
-600-860 s per seed and 52 minutes.
+column per seed. Training one seed of the Colab's size costs about 110 CPU-seconds (0.011 per step),
+``--paper-size`` about 330 (0.033 per step, 3×); on two cores (AMD EPYC) seeds 0-2 took 54-105 s
+each, sharing the cores with other work, and ``--paper-size`` 162 s.
 """
 
 from __future__ import annotations
