@@ -465,12 +465,12 @@ def _active_index(norm, width, idx):  # noqa: ANN001, ANN202
 # ``h = 0``, so it adds nothing to the weight gradient and the same loss and bias gradient as every
 # other empty one (:func:`_empty_samples` and :func:`_empty_bias_grad` add them in closed form).
 # At the sparsities of the paper's sweeps most samples are empty (at density 0.01, 45% of
-# 80-feature samples; at 0.001, 92%). The others are gathered into ``Stream.X`` and passed on in full tiles (a part-filled tile
-# would leave most of each vector loop to its scalar remainder). Gathering costs about ``n`` copies
-# per active sample and saves about ``10 n m`` multiply-adds per empty one, so a drawn tile is
-# gathered only when ``m × empty ≥ 6 × active`` and is otherwise used as drawn, empty samples
-# included (6 measured on AMD EPYC: with 30-40% empty, gathering made 10 → 5 and 40 → 10 models
-# 8-18% slower, and 80 → 20 with 45% empty 20% faster).
+# 80-feature samples; at 0.001, 92%). The others are gathered into ``Stream.X`` and passed on in
+# full tiles (a part-filled tile would leave most of each vector loop to its scalar remainder).
+# Gathering costs about ``n`` copies per active sample and saves about ``10 n m`` multiply-adds per
+# empty one, so a drawn tile is gathered only when ``m × empty ≥ 6 × active`` and is otherwise used
+# as drawn, empty samples included (6 measured on AMD EPYC: with 30-40% empty, gathering made
+# 10 → 5 and 40 → 10 models 8-18% slower, and 80 → 20 with 45% empty 20% faster).
 #
 # A kernel runs the stream in this loop, which calls the tile code from one place:
 #
