@@ -485,6 +485,7 @@ def _active_index(norm, width, idx):  # noqa: ANN001, ANN202
 # own, not inlined into each kernel: inlined, numba compiled for 26 s before a user's first
 # training and evaluation (18 s as it is; measured in a fresh process with an empty cache), and
 # training ran no faster.
+GATHER_RATIO = 6  # a drawn tile is gathered when m × empty ≥ GATHER_RATIO × active
 _AS_DRAWN, _GATHER, _DRAINED, _LAST = 0, 1, 2, 3  # Stream.counts[_MODE]
 _FILLED, _EMPTY, _DONE, _MODE, _COUNT = 0, 1, 2, 3, 4  # Stream.counts entries
 
@@ -499,7 +500,7 @@ def _take(S, width, stream, m):  # noqa: ANN001, ANN202
         c[_MODE] = _LAST
         return
     count = _active_count(S, width, norm)
-    if m * (width - count) < 6 * count:
+    if m * (width - count) < GATHER_RATIO * count:
         c[_MODE] = _AS_DRAWN
         return
     _active_index(norm, width, idx)

@@ -199,7 +199,7 @@ class _KernelModel:
         0.7 for the arithmetic on the active share of samples) only moves the cuts; results do not
         depend on it. The generated kernels of :mod:`toy_lib._tiny` use every sample: equal cuts."""
         active = 1.0 - np.prod(1.0 - self.data.prob.astype(np.float64), axis=1)  # (instances,)
-        gathered = self.P.shape[2] * (1.0 - active) >= 6 * active  # as the kernel decides
+        gathered = self.P.shape[2] * (1.0 - active) >= _kernels.GATHER_RATIO * active
         if kernel not in (_kernels.train_chunk, _kernels.evaluate_chunk):
             gathered[:] = False
         cost = np.where(gathered, 0.3 + 0.7 * active, 1.0)
