@@ -337,16 +337,17 @@ def test_training_reproduces_the_recorded_weights():
     and a small torch-engine run, against those recorded with the kernel's present order of
     summation.
 
-    On the machine that recorded them they are equal bit for bit (``torch.equal``; checked by hand)
-    in a process that compiles the kernels itself; a process that loads them from numba's on-disk
-    cache differs by up to 1.5e-6 (the tile code, compiled as functions of their own, is not
-    inlined into the cached kernels: a known gap, #17). Float results may also differ slightly on
-    other CPUs, so the permanent test allows ``rtol=1e-5, atol=1e-6``. Re-recorded when the tile code began summing models whose sizes are not
-    multiples of 4 in blocks: the AbsModel's weights moved by up to 2.6e-4 (AdamW turns rounding in
-    its near-zero gradients into whole steps), while the old and the new float32 runs were both
-    within 8.4e-4 of a float64 training on the same batches; every other entry moved < 1.5e-6.
-    Re-recorded again when the kernel began leaving out empty samples and compiling the tile code
-    on its own: every entry moved < 1.7e-6.
+    On the machine that recorded them they are equal bit for bit (``torch.equal``; checked by hand),
+    both in a process that compiles the kernels itself and in one that loads them from numba's
+    on-disk cache (the tile code is inlined into each kernel; compiled as functions of their own,
+    the two had differed by up to 1.5e-6). Float results may also differ slightly on other CPUs,
+    so the permanent test allows ``rtol=1e-5, atol=1e-6``. Re-recorded when the tile code began
+    summing models whose sizes are not multiples of 4 in blocks: the AbsModel's weights moved by
+    up to 2.6e-4 (AdamW turns rounding in its near-zero gradients into whole steps), while the old
+    and the new float32 runs were both within 8.4e-4 of a float64 training on the same batches;
+    every other entry moved < 1.5e-6.
+    Re-recorded again when the kernel began leaving out empty samples: every entry moved < 1.7e-6
+    (the recording is that of a process that compiled the kernels, which inlined ones match).
     """
     recorded = torch.load(RECORDED)
     runs = _recorded_runs()

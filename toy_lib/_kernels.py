@@ -392,7 +392,7 @@ def _forward(model, X, width, buf):  # noqa: ANN001, ANN202
     _rows_times(V.T, H, D, width)
 
 
-@nb.njit(fastmath=_FASTMATH, cache=True)
+@nb.njit(fastmath=_FASTMATH, inline="always")
 def _tile_loss(model, X, width, buf):  # noqa: ANN001, ANN202
     """The forward half of :func:`_tile_grad`: the tile's summed weighted squared error only."""
     _forward(model, X, width, buf)
@@ -404,7 +404,7 @@ def _tile_loss(model, X, width, buf):  # noqa: ANN001, ANN202
     return loss
 
 
-@nb.njit(fastmath=_FASTMATH, cache=True)
+@nb.njit(fastmath=_FASTMATH, inline="always")
 def _tile_grad(model, X, width, scale, buf, grads):  # noqa: ANN001, ANN202
     """Loss of the samples in ``X[:, :width]``, their gradient added into ``grads``.
 
@@ -472,19 +472,18 @@ def _active_index(norm, width, idx):  # noqa: ANN001, ANN202
 # as drawn, empty samples included (6 measured on AMD EPYC: with 30-40% empty, gathering made
 # 10 → 5 and 40 → 10 models 8-18% slower, and 80 → 20 with 45% empty 20% faster).
 #
-# A kernel runs the stream in this loop, which calls the tile code from one place:
+# A kernel runs the stream in this loop, which reaches the tile code from one place:
 #
 #     for start in range(0, batch + tile, tile):  # the last pass draws nothing
 #         width = max(0, min(tile, batch - start)); draw S[:, :width]
-#         _take(S, width, stream, m)
-#         T, w = _ready(S, width, stream)
-#         while w > 0: tile code on T[:, :w]; T, w = _ready(S, width, stream)
-#     add the empty samples (_empty_samples, _empty_bias_grad)
+#         total += _feed_grad(S, width, stream, ...)  # or _feed_loss
+#     total += _finish_grad(stream, ...)  # the empty samples
 #
-# The tile code (:func:`_tile_grad`, :func:`_tile_loss`) is compiled once, as functions of its
-# own, not inlined into each kernel: inlined, numba compiled for 26 s before a user's first
-# training and evaluation (18 s as it is; measured in a fresh process with an empty cache), and
-# training ran no faster.
+# The tile code is inlined into each kernel, once. Compiled as functions of their own (cached by
+# numba), they compiled faster (11 s + 6 s instead of 18 s + 8 s before a user's first training
+# and evaluation), but a process that compiled them ran other machine code than one that loaded
+# them from numba's cache: weights differed by 1e-5 after 2,000 steps, enough to move a knife-edge
+# count in §9. Inlined, every process runs the same code.
 GATHER_RATIO = 6  # a drawn tile is gathered when m × empty ≥ GATHER_RATIO × active
 _AS_DRAWN, _GATHER, _DRAINED, _LAST = 0, 1, 2, 3  # Stream.counts[_MODE]
 _FILLED, _EMPTY, _DONE, _MODE, _COUNT = 0, 1, 2, 3, 4  # Stream.counts entries
@@ -581,6 +580,40 @@ def _empty_bias_grad(model, empty, scale, gb):  # noqa: ANN001, ANN202
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
+def _feed_grad(S, width, stream, model, scale, buf, grads):  # noqa: ANN001, ANN202
+    """Pass the drawn samples ``S[:, :width]`` through the stream to :func:`_tile_grad`; returns
+    the summed loss of the samples that reached it."""
+    _take(S, width, stream, model.W.shape[0])
+    total = 0.0
+    T, w = _ready(S, width, stream)
+    while w > 0:
+        total += _tile_grad(model, T, w, scale, buf, grads)
+        T, w = _ready(S, width, stream)
+    return total
+
+
+@nb.njit(fastmath=_FASTMATH, inline="always")
+def _feed_loss(S, width, stream, model, buf):  # noqa: ANN001, ANN202
+    """:func:`_feed_grad` for the loss only (:func:`_tile_loss`)."""
+    _take(S, width, stream, model.W.shape[0])
+    total = 0.0
+    T, w = _ready(S, width, stream)
+    while w > 0:
+        total += _tile_loss(model, T, w, buf)
+        T, w = _ready(S, width, stream)
+    return total
+
+
+@nb.njit(fastmath=_FASTMATH, inline="always")
+def _finish_grad(stream, model, scale, gb):  # noqa: ANN001, ANN202
+    """End of a batch: the summed loss of the empty samples the stream left out, their bias
+    gradient added into ``gb``."""
+    empty, loss = _empty_samples(stream, model)
+    _empty_bias_grad(model, empty, scale, gb)
+    return loss
+
+
+@nb.njit(fastmath=_FASTMATH, inline="always")
 def _stream(n, tile):  # noqa: ANN001, ANN202
     """A fresh :class:`Stream` for ``n`` features and tiles of ``tile`` samples."""
     return Stream(
@@ -632,14 +665,9 @@ def batch_grad(P, b, imp, X, relu, hidden_relu):  # noqa: ANN001, ANN201
     for start in range(0, batch + TILE, TILE):  # the stream's loop, see _take
         width = max(0, min(TILE, batch - start))
         Xt[:, :width] = X[:, start : start + width]
-        _take(Xt, width, stream, m)
-        T, w = _ready(Xt, width, stream)
-        while w > 0:
-            total += _tile_grad(model, T, w, scale, buf, grads)
-            T, w = _ready(Xt, width, stream)
-    empty, loss = _empty_samples(stream, model)
-    _empty_bias_grad(model, empty, scale, gb)
-    return (total + loss) / batch, gP, gb
+        total += _feed_grad(Xt, width, stream, model, scale, buf, grads)
+    total += _finish_grad(stream, model, scale, gb)
+    return total / batch, gP, gb
 
 
 @nb.njit(cache=True)
@@ -731,14 +759,8 @@ def train_chunk(first, last, state, data, schedule, flags, adamw, loss_out):  # 
             for start in range(0, batch_size + tile, tile):  # the stream's loop, see _take
                 width = max(0, min(tile, batch_size - start))
                 _draw_tile(X, data, inst, inv_p, signed, key1, key2, batch_size, start, width)
-                _take(X, width, stream, m)
-                T, w = _ready(X, width, stream)
-                while w > 0:
-                    total += _tile_grad(model, T, w, scale, buf, grads)
-                    T, w = _ready(X, width, stream)
-            empty, loss = _empty_samples(stream, model)
-            _empty_bias_grad(model, empty, scale, gb)
-            total += loss
+                total += _feed_grad(X, width, stream, model, scale, buf, grads)
+            total += _finish_grad(stream, model, scale, gb)
             if not _step_update(
                 state, inst, step, total / batch_size, schedule, adamw, gP, gb, flat, loss_out
             ):
@@ -776,10 +798,6 @@ def evaluate_chunk(first, last, P, b, data, flags, n_samples, seed, loss_out):  
         for start in range(0, n_samples + tile, tile):  # the stream's loop, see _take
             width = max(0, min(tile, n_samples - start))
             _draw_tile(X, data, inst, inv_p, signed, key1, key2, n_samples, start, width)
-            _take(X, width, stream, m)
-            T, w = _ready(X, width, stream)
-            while w > 0:
-                total += _tile_loss(model, T, w, buf)
-                T, w = _ready(X, width, stream)
+            total += _feed_loss(X, width, stream, model, buf)
         total += _empty_samples(stream, model)[1]
         loss_out[inst] = total / n_samples
