@@ -8,7 +8,9 @@ SAE); here whole chunks of steps run in compiled code, one slice of SAEs per thr
 Every SAE of a batch reads the same inputs in a step (drawn with the toy kernel's counter-based
 uniforms, keys of ``(seed, 0, step)``), as the torch engine does with its generator. Each SAE's
 parameters are one flat float32 row (``W_enc``, ``b_enc``, ``W_dec``, ``b_dec`` in that order),
-so Adam runs over one array; :func:`layout` gives the offsets.
+so Adam runs over one array; :func:`layout` gives the offsets. The training kernel uses numpy's
+error model (no zero-divisor check on each float division, which kept Adam's loop from
+vectorising).
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from .._kernels import _FASTMATH, _adamw, _fill_tile, step_keys
+from .._kernels import (
+    _FASTMATH,
+    _adamw,
+    _fill_rows,
+    _fill_tile,
+    _outer_acc,
+    _rows_times,
+    step_keys,
+)
 
 __all__ = ["batch_grad", "layout", "train_chunk"]
 
@@ -66,7 +76,7 @@ def _keep_top(F, width, k):  # noqa: ANN001, ANN202
 
 
 @nb.njit(fastmath=_FASTMATH, inline="always")
-def _tile(row, grad, H, start, width, mask, l1, k, topk, scale, buf, fired):  # noqa: ANN001, ANN202, PLR0912
+def _tile(row, grad, H, start, width, mask, l1, k, topk, scale, buf, fired):  # noqa: ANN001, ANN202
     """Summed loss of samples ``start .. start+width`` of ``H (d_in, batch)`` for the SAE in
     ``row``; their gradient of the mean loss (``scale`` = 2 / batch) is added into ``grad`` (like
     ``row``); ``fired[j]`` set for every latent that fires.
@@ -74,7 +84,10 @@ def _tile(row, grad, H, start, width, mask, l1, k, topk, scale, buf, fired):  # 
     Forward: ``f = ReLU((h − b_dec) W_enc + b_enc)`` on the SAE's latents (``mask``), the ``k``
     largest kept if ``topk``; ``ĥ = f W_dec + b_dec``; loss ``‖h − ĥ‖² + l1 ‖f‖₁``. Every inner
     loop runs over the tile's samples (``buf``: ``HC``, ``R`` ``(d_in, tile)``, ``F``, ``DF``
-    ``(d_sae, tile)``), so it compiles to SIMD code whatever the SAE's size.
+    ``(d_sae, tile)``), so it compiles to SIMD code whatever the SAE's size; the four products
+    are the toy kernel's blocked ones (:func:`toy_lib._kernels._rows_times` and
+    :func:`toy_lib._kernels._outer_acc`), which reuse every loaded value for several
+    multiply-adds.
     """
     d = H.shape[0]
     s = mask.shape[0]
@@ -85,14 +98,10 @@ def _tile(row, grad, H, start, width, mask, l1, k, topk, scale, buf, fired):  # 
     for a in range(d):
         for t in range(width):
             HC[a, t] = H[a, start + t] - b_dec[a]
+    _fill_rows(F, b_enc, width)
+    _rows_times(W_enc.T, HC, F, width)  # F = W_encᵀ HC + b_enc
     for j in range(s):
-        for t in range(width):
-            F[j, t] = b_enc[j]
         if mask[j]:
-            for a in range(d):
-                w = W_enc[a, j]
-                for t in range(width):
-                    F[j, t] += w * HC[a, t]
             for t in range(width):
                 F[j, t] = max(F[j, t], zero)
         else:
@@ -100,9 +109,6 @@ def _tile(row, grad, H, start, width, mask, l1, k, topk, scale, buf, fired):  # 
     if topk:
         _keep_top(F, width, k)
     loss = 0.0
-    for a in range(d):
-        for t in range(width):
-            R[a, t] = b_dec[a] - H[a, start + t]
     for j in range(s):
         acc = zero
         for t in range(width):
@@ -110,10 +116,10 @@ def _tile(row, grad, H, start, width, mask, l1, k, topk, scale, buf, fired):  # 
         if acc > 0:
             fired[j] = True
             loss += l1 * acc
-            for a in range(d):
-                w = W_dec[j, a]
-                for t in range(width):
-                    R[a, t] += w * F[j, t]
+    for a in range(d):
+        for t in range(width):
+            R[a, t] = b_dec[a] - H[a, start + t]
+    _rows_times(W_dec.T, F, R, width)  # R = ĥ − h (latents that did not fire add zeros)
     for a in range(d):
         acc = zero
         acc_g = zero
@@ -127,10 +133,8 @@ def _tile(row, grad, H, start, width, mask, l1, k, topk, scale, buf, fired):  # 
     for j in range(s):
         for t in range(width):
             DF[j, t] = l1_grad
-        for a in range(d):
-            w = W_dec[j, a]
-            for t in range(width):
-                DF[j, t] += w * R[a, t]
+    _rows_times(W_dec, R, DF, width)  # DF = W_dec R + l1 / batch, then through the ReLU
+    for j in range(s):
         total = zero
         for t in range(width):
             DF[j, t] = DF[j, t] if F[j, t] > 0 else zero
@@ -138,13 +142,8 @@ def _tile(row, grad, H, start, width, mask, l1, k, topk, scale, buf, fired):  # 
         gb_enc[j] += total
         for a in range(d):
             gb_dec[a] -= W_enc[a, j] * total
-            acc_d = zero
-            acc_e = zero
-            for t in range(width):
-                acc_d += F[j, t] * R[a, t]
-                acc_e += HC[a, t] * DF[j, t]
-            gW_dec[j, a] += acc_d
-            gW_enc[a, j] += acc_e
+    _outer_acc(F, R, gW_dec, width)  # gW_dec += F Rᵀ
+    _outer_acc(HC, DF, gW_enc, width)  # gW_enc += HC DFᵀ
     return loss
 
 
@@ -198,7 +197,7 @@ def _renormalize(row, d, s, mask):  # noqa: ANN001, ANN202
                 W_dec[j, a] /= norm
 
 
-@nb.njit(nogil=True, fastmath=_FASTMATH, cache=True)
+@nb.njit(nogil=True, fastmath=_FASTMATH, cache=True, error_model="numpy")
 def train_chunk(first, last, state, toy, sae, schedule, loss_out, fired):  # noqa: ANN001, ANN201
     """Train SAEs ``first .. last-1`` (the caller runs slices on parallel threads) for
     ``len(lrs)`` steps, in place.
