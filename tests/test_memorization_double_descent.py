@@ -92,14 +92,17 @@ def _kernel_loss_and_grad(W, b, data):
     ("m", "size", "scale", "bias"),
     [
         (2, 50, 0.3, -0.2),
-        (2, 300, 1.0, -0.5),
-        (2, 300, 1.0, 0.05),
+        (2, 400, 1.0, -0.5),
+        (2, 400, 1.0, 0.05),
         (2, 40, 0.05, 0.0),
         (3, 40, 0.3, -0.2),
     ],
 )
 def test_the_kernel_gives_the_dense_loss_and_its_autograd_gradient(m, size, scale, bias):
     # Biases of both signs around their mean, long and short W_j, and b = 0 (the start of training).
+    # 400 points take the bounded path (_kernel._relu_part), 40 and 50 points with m = 2 the one
+    # that computes every pair (_kernel._relu_part_dense); m = 3 always the bounded one.
+    assert 50 <= _kernel.DENSE_POINTS < 400  # so that these cases take both paths
     data = mdd.sparse_dataset(500, size, 0.99, seed=size)
     g = torch.Generator().manual_seed(m)
     W = torch.randn(m, 500, generator=g) * scale
@@ -115,17 +118,21 @@ def test_the_kernel_gives_the_dense_loss_and_its_autograd_gradient(m, size, scal
     assert mdd.sparse_loss(W, b, data) == pytest.approx(loss)
 
 
-@pytest.mark.parametrize(("size", "steps"), [(30, 400), (5, 3_000)])
+@pytest.mark.parametrize(("size", "steps"), [(30, 400), (5, 3_000), (400, 400)])
 def test_sparse_training_follows_the_dense_reference(size, steps):
     # The second case runs on until the points are memorised: long hidden vectors, large biases.
+    # The first two compute every pair (_kernel._relu_part_dense), the third bounds them.
+    assert 30 <= _kernel.DENSE_POINTS < 400
     data = mdd.sparse_dataset(200, size, 0.95, seed=4)
     dense = mdd.train_dense(data, 2, steps=steps, warmup_steps=20, seed=3)
     run = mdd.train_models([data], 2, steps=steps, warmup_steps=20, init_seeds=[3], progress=False)
     assert torch.allclose(run.loss[:, 0], dense.loss, rtol=1e-3, atol=1e-5)
     assert torch.allclose(run.W[0], dense.W, atol=2e-3 * max(1.0, float(dense.W.abs().max())))
     assert torch.allclose(run.b[0], dense.b, atol=2e-3 * max(1.0, float(dense.b.abs().max())))
-    # At the start (b = 0) every pair is computed; once the biases move, fewer.
-    assert run.visited[0, 0] == 200 * size and run.visited[-1, 0] < 200 * size
+    if size <= _kernel.DENSE_POINTS:
+        assert (run.visited == 200 * size).all()
+    else:  # at the start (b = 0) every pair is computed; once the biases move, fewer
+        assert run.visited[0, 0] == 200 * size and run.visited[-1, 0] < 200 * size
 
 
 def test_each_model_trains_alone_whatever_trains_beside_it():
