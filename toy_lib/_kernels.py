@@ -18,7 +18,10 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
-# No 'nnan'/'ninf': the divergence check must still see NaN and inf.
+# No 'nnan'/'ninf': the divergence check must still see NaN and inf. The compiled entry points
+# also take numpy's error model: Python's checks every float division for a zero divisor, and
+# that branch kept AdamW's loop scalar (2.3 ns a parameter instead of 0.3; no divisor here can be
+# zero, and the weights come out bit for bit the same).
 _FASTMATH = {"contract", "reassoc", "nsz", "arcp", "afn"}
 TILE = 256  # samples per tile: a (200 features x 256) float32 tile stays in a 1 MiB L2 cache
 
@@ -720,7 +723,7 @@ def _step_update(state, inst, step, batch_loss, schedule, adamw, gP, gb, flat, l
     return True
 
 
-@nb.njit(nogil=True, fastmath=_FASTMATH, cache=True)
+@nb.njit(nogil=True, fastmath=_FASTMATH, cache=True, error_model="numpy")
 def train_chunk(first, last, state, data, schedule, flags, adamw, loss_out):  # noqa: ANN001, ANN201
     """Train instances ``first .. last-1`` (the caller runs slices on parallel threads) for
     ``len(schedule.lrs)`` steps; ``state`` (:class:`TrainArrays`) is updated in place, ``data`` is
@@ -767,7 +770,7 @@ def train_chunk(first, last, state, data, schedule, flags, adamw, loss_out):  # 
                 break
 
 
-@nb.njit(nogil=True, fastmath=_FASTMATH, cache=True)
+@nb.njit(nogil=True, fastmath=_FASTMATH, cache=True, error_model="numpy")
 def evaluate_chunk(first, last, P, b, data, flags, n_samples, seed, loss_out):  # noqa: ANN001, ANN201
     """The mean loss of instances ``first .. last-1`` on ``n_samples`` fresh inputs, into
     ``loss_out[first:last]``.

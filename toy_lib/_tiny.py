@@ -112,7 +112,7 @@ def _source(n: int, m: int, relu: bool, hidden_relu: bool, group: tuple, fresh: 
     a("    return loss")
     a("")
     a("")
-    a("@nb.njit(nogil=True, fastmath=_FASTMATH, cache=True)")
+    a('@nb.njit(nogil=True, fastmath=_FASTMATH, cache=True, error_model="numpy")')
     a("def train_chunk(first, last, state, data, schedule, flags, adamw, loss_out):")
     a("    P, b, mP, vP, mb, vb = state")
     a("    lrs, t0, seed, batch_size = schedule")
