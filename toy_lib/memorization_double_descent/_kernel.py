@@ -324,13 +324,13 @@ def _relu_part_dense(W, b, H, G, work, scale):  # noqa: ANN001, ANN202
     """:func:`_relu_part` for m = 2 by computing every ``p_tj``: point by point, vectorised over
     the features. With few points the bound of :func:`_relu_part` saves little (each point's
     hidden vector is long), while its bookkeeping per feature costs more than a pass over all
-    features per point. The features' weights and gradients go through ``work``'s ``cols (4, n)``
+    features per point. The features' weights and gradients go through ``work``'s ``wcols (4, n)``
     as separate rows (``W``'s interleaved columns do not vectorise). Returns ``(loss part,
     pairs computed)``."""
-    cols, gW, gb = work[-3], work[-2], work[-1]
+    wcols, gW, gb = work[-3], work[-2], work[-1]
     n = W.shape[0]
     T = H.shape[0]
-    w0, w1, gw0, gw1 = cols[0], cols[1], cols[2], cols[3]
+    w0, w1, gw0, gw1 = wcols[0], wcols[1], wcols[2], wcols[3]
     for j in range(n):
         w0[j] = W[j, 0]
         w1[j] = W[j, 1]
@@ -365,7 +365,7 @@ def _relu_part_dense(W, b, H, G, work, scale):  # noqa: ANN001, ANN202
 def scratch(m: int, n: int, T: int) -> tuple[np.ndarray, ...]:
     """Work arrays for :func:`loss_and_grad`: ``H, G (T, m)``, ``Hs, Gs (m, T)`` (copies sorted
     by radius), ``radius, key (T,)``, ``perm (T,)`` (the identity: kept between steps, so each sort
-    starts from the last one), ``cols (4, n)`` (:func:`_relu_part_dense`), ``gW (n, m)``,
+    starts from the last one), ``wcols (4, n)`` (:func:`_relu_part_dense`), ``gW (n, m)``,
     ``gb (n,)``."""
     f = np.float32
     return (

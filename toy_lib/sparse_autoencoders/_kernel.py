@@ -130,9 +130,7 @@ def _tile(row, grad, H, start, width, mask, l1, k, topk, scale, buf, fired):  # 
         loss += acc
         gb_dec[a] += acc_g
     l1_grad = np.float32(l1 * scale / 2)
-    for j in range(s):
-        for t in range(width):
-            DF[j, t] = l1_grad
+    DF[:, :width] = l1_grad
     _rows_times(W_dec, R, DF, width)  # DF = W_dec R + l1 / batch, then through the ReLU
     for j in range(s):
         total = zero
