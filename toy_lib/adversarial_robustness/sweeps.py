@@ -116,10 +116,11 @@ def train_adversarial(seed: int = 0, norm: str = "example") -> ToyModel:
     return adversarial_training(adversarial_config(), ADVERSARIAL_FRACTIONS, norm=norm, seed=seed)
 
 
-def attack_inputs(family: str, seed: int = 0) -> torch.Tensor:
+def attack_inputs(family: str, seed: int = 0, cfg: Config | None = None) -> torch.Tensor:
     """The inputs every attack of the sweep is measured on: ``(instances, batch, features)``, drawn
-    with seed ``1000 + seed`` (never the training stream)."""
-    cfg = family_config(family)
+    with seed ``1000 + seed`` (never the training stream), in the family's batch size. ``cfg``:
+    the sweep's config when it is not the family's own (e.g. the uniform family at another size)."""
+    cfg = family_config(family) if cfg is None else cfg
     generator = torch.Generator().manual_seed(1000 + seed)
     return generate_batch(cfg.probability, _BATCH[family], generator=generator)
 
