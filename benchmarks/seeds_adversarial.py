@@ -17,6 +17,7 @@ notebook 07 quotes under its table of readings.
 from __future__ import annotations
 
 import argparse
+import math
 import time
 
 import torch
@@ -58,9 +59,7 @@ def main(seeds: list[int]) -> None:
         print(f"| {claim} | {sum(held)} |")
 
 
-PAPER_SIZE = tl.Config(
-    400, 30, 10, feature_probability=torch.logspace(0, float(torch.log10(torch.tensor(0.005))), 10)
-)
+PAPER_SIZE = tl.Config(400, 30, 10, feature_probability=torch.logspace(0, math.log10(0.005), 10))
 
 
 def paper_size(seeds: list[int]) -> None:
@@ -71,7 +70,7 @@ def paper_size(seeds: list[int]) -> None:
     )
     for seed in seeds:
         t = time.perf_counter()
-        model = attacks.train_restarts(PAPER_SIZE, 1, seed)
+        model = attacks.train_family("uniform", seed, PAPER_SIZE)
         x = attacks.attack_inputs("uniform", seed, PAPER_SIZE)
         v = attacks.reading_vulnerability(model, x, attacks.READINGS["literal"])
         r = attacks.pearson(v, 1 / tl.dimensions_per_feature(model.W))

@@ -83,11 +83,13 @@ def family_config(family: str) -> Config:
     )
 
 
-def train_family(family: str, seed: int = 0) -> ToyModel:
+def train_family(family: str, seed: int = 0, cfg: Config | None = None) -> ToyModel:
     """The sweep trained with :func:`toy_lib.train`'s defaults from the models' default start
     (``seed`` for both); the decaying family keeps the lowest-loss of 6 restarts per density
-    (:func:`toy_lib.train_best_of`), the uniform family trains once."""
-    return train_restarts(family_config(family), _RESTARTS[family], seed)
+    (:func:`toy_lib.train_best_of`), the uniform family trains once. ``cfg``: the sweep's config
+    when it is not the family's own (as for :func:`attack_inputs`)."""
+    cfg = family_config(family) if cfg is None else cfg
+    return train_restarts(cfg, _RESTARTS[family], seed)
 
 
 def train_restarts(cfg: Config, restarts: int, seed: int = 0, output: str = "relu") -> ToyModel:
